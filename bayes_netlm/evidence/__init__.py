@@ -1,0 +1,1 @@
+"""Evidence in: published summaries, count specifications and patient-level data."""

@@ -1,0 +1,299 @@
+r"""Summary-level hazard ratio: a Normal likelihood on log HR from published numbers.
+
+Model
+-----
+With :math:`y` the published log hazard ratio (cystic vs solid) and :math:`s` its standard error,
+
+.. math::
+
+    y \mid \beta \sim \mathcal N(\beta, s^2), \qquad \beta \sim \mathcal N(\mu_0, \sigma_0^2),
+
+so the posterior is exactly Normal with precision :math:`\sigma_0^{-2} + s^{-2}` and mean
+:math:`(\mu_0 \sigma_0^{-2} + y s^{-2}) / (\sigma_0^{-2} + s^{-2})` (:func:`conjugate_posterior`).
+The PyMC version (:func:`build_model`) samples the same model, batched over fits, and is checked
+against it.
+
+Where :math:`y` and :math:`s` come from
+---------------------------------------
+- HR with 95 % CI: :math:`y = \log HR`, :math:`s = (\log hi - \log lo) / (2 \cdot 1.96)`.
+- HR with two-sided p: :math:`z = \Phi^{-1}(1 - p/2)`, :math:`s = |y| / z`.
+- Two medians with p: under exponential survival the hazard is :math:`\log 2 / m`, so
+  :math:`HR = m_{reference} / m_{index}`; then as above.
+
+Consistency: :math:`1/s^2` is the information, about :math:`1/(1/d_1 + 1/d_2)` for :math:`d_g`
+events per group. A group's median is reached only if at least half its patients had the event, and
+no group has more events than patients; :func:`information_check` compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+from scipy import stats
+
+from bayes_netlm.errors import InputError
+from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
+from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table, sample_once
+from bayes_netlm.priors import ClinicalThresholds, NormalPrior
+from bayes_netlm.summaries import hr_summary_exact, hr_summary_from_draws
+
+__all__ = [
+    "HazardRatioEvidence",
+    "InformationCheck",
+    "LogHazardRatio",
+    "build_model",
+    "conjugate_posterior",
+    "fit_hazard_ratios",
+    "from_ci",
+    "from_medians",
+    "from_p_value",
+    "information_check",
+]
+
+Z_95 = stats.norm.ppf(0.975)
+
+
+@dataclass(frozen=True)
+class LogHazardRatio:
+    """A log hazard ratio with its standard error and how they were obtained."""
+
+    estimate: float
+    se: float
+    derivation: str
+
+    @property
+    def hr(self) -> float:
+        """The hazard ratio itself."""
+        return math.exp(self.estimate)
+
+    @property
+    def information(self) -> float:
+        """Fisher information :math:`1/s^2`, in events' worth (about 4 per event pair at 1:1)."""
+        return 1.0 / self.se**2
+
+
+def _positive(value: float, where: str) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise InputError.single(where, f"{value:g} is not a positive number", "give a value > 0")
+
+
+def from_ci(hr: float, lower: float, upper: float, level: float = 0.95) -> LogHazardRatio:
+    """Estimate and SE from a hazard ratio and its two-sided confidence interval.
+
+    Raises
+    ------
+    InputError
+        Non-positive values, or bounds that do not bracket the estimate.
+    """
+    _positive(hr, "--hr")
+    _positive(lower, "--ci LO")
+    _positive(upper, "--ci HI")
+    if not lower < hr < upper:
+        raise InputError.single(
+            "--ci",
+            f"the interval {lower:g}-{upper:g} does not bracket the hazard ratio {hr:g}",
+            "give LO < HR < HI",
+        )
+    z = stats.norm.ppf(0.5 + level / 2)
+    se = (math.log(upper) - math.log(lower)) / (2 * z)
+    return LogHazardRatio(
+        math.log(hr),
+        se,
+        f"HR {hr:g} with {level:.0%} CI {lower:g}-{upper:g}: SE = log-width / 3.92",
+    )
+
+
+def from_p_value(hr: float, p: float, where: str = "--p") -> LogHazardRatio:
+    """Estimate and SE from a hazard ratio and its two-sided p-value (Wald, Normal on log HR).
+
+    Raises
+    ------
+    InputError
+        p outside (0, 1], a non-positive HR, or HR = 1 with p < 1 (no SE can give that).
+    """
+    _positive(hr, "--hr")
+    if not 0 < p <= 1:
+        raise InputError.single(where, f"p-value {p:g} is outside (0, 1]", "give 0 < p <= 1")
+    z = stats.norm.ppf(1 - p / 2)
+    estimate = math.log(hr)
+    if estimate == 0 and p < 1:
+        raise InputError.single(
+            where, f"HR 1 cannot have p = {p:g} < 1", "check the hazard ratio and p-value"
+        )
+    se = math.inf if z == 0 else abs(estimate) / z
+    return LogHazardRatio(
+        estimate, se, f"HR {hr:.3g} with two-sided p = {p:g}: z = {z:.3f}, SE = |log HR| / z"
+    )
+
+
+def from_medians(median_index: float, median_reference: float, p: float) -> LogHazardRatio:
+    """Estimate and SE from two medians and a two-sided p (exponential survival assumed).
+
+    Under exponential survival the hazard is log(2) / median, so HR(index vs reference) =
+    median_reference / median_index; the SE then follows from the p-value.
+    """
+    _positive(median_index, "--medians INDEX")
+    _positive(median_reference, "--medians REFERENCE")
+    result = from_p_value(median_reference / median_index, p)
+    derivation = (
+        f"medians {median_index:g} (index) and {median_reference:g} (reference), exponential "
+        f"survival assumed: HR = {median_reference:g}/{median_index:g} = {result.hr:.3f}; "
+        + result.derivation.split(": ", 1)[1]
+    )
+    return LogHazardRatio(result.estimate, result.se, derivation)
+
+
+def conjugate_posterior(prior: NormalPrior, data: LogHazardRatio) -> NormalPrior:
+    """Exact Normal posterior of log HR (Normal prior, Normal likelihood)."""
+    prior_precision = prior.sd**-2
+    data_precision = 0.0 if math.isinf(data.se) else data.se**-2
+    precision = prior_precision + data_precision
+    mean = (prior.mean * prior_precision + data.estimate * data_precision) / precision
+    return NormalPrior(mean, precision**-0.5, prior.scale)
+
+
+@dataclass(frozen=True)
+class InformationCheck:
+    """Information implied by the SE against the range the group sizes and medians allow."""
+
+    implied: float
+    lowest: float
+    highest: float | None
+    consistent: bool
+    message: str
+
+
+def information_check(
+    data: LogHazardRatio,
+    n_index: int,
+    n_reference: int | None,
+    medians_reached: bool = True,
+) -> InformationCheck:
+    """Compare the information ``1/SE^2`` with what the group sizes and medians allow.
+
+    Parameters
+    ----------
+    data : LogHazardRatio
+    n_index, n_reference : int
+        Group sizes; ``n_reference`` None when unknown (assumed at least ``n_index``, 1:1 matching).
+    medians_reached : bool
+        Both medians were reported, so each group had events in at least half its patients.
+
+    Returns
+    -------
+    InformationCheck
+        ``1/SE^2`` must lie between ``1/(1/d1 + 1/d2)`` at the fewest events the medians need
+        and at every patient having an event (at most ``n_index`` if ``n_reference`` is unknown).
+    """
+
+    def info(d1: float, d2: float) -> float:
+        return 1.0 / (1.0 / d1 + 1.0 / d2)
+
+    reference_known = n_reference is not None
+    n_ref_low = n_reference if n_reference is not None else n_index
+    highest = info(n_index, n_reference) if n_reference is not None else float(n_index)
+    lowest = info(math.ceil(n_index / 2), math.ceil(n_ref_low / 2)) if medians_reached else 0.0
+    implied = data.information
+    consistent = lowest * 0.999 <= implied <= highest * 1.001
+    sizes = f"{n_index} vs {n_reference if reference_known else f'>= {n_index} (unknown)'}"
+    if consistent:
+        message = (
+            f"SE {data.se:.3f} implies {implied:.1f} events' worth of information, within the "
+            f"{lowest:.1f}-{highest:.1f} that groups of {sizes} with both medians reached allow."
+        )
+    else:
+        side = "less" if implied < lowest else "more"
+        message = (
+            f"WARNING: SE {data.se:.3f} implies {implied:.2f} events' worth of information, {side} "
+            f"than groups of {sizes} with both medians reached allow ({lowest:.1f}-{highest:.1f}). "
+            "The medians and p-value are not consistent with proportional hazards under exponential "
+            "survival; the derived HR and SE are doubtful and the posterior inherits that."
+        )
+    return InformationCheck(implied, lowest, highest, consistent, message)
+
+
+def build_model(
+    estimates: np.ndarray,
+    ses: np.ndarray,
+    prior_means: np.ndarray,
+    prior_sds: np.ndarray,
+    labels: list[str],
+) -> pm.Model:
+    """PyMC model of independent log HRs, one per fit (endpoint x prior), batched for one compile.
+
+    Every input is a ``pm.Data`` container (``y``, ``se``, ``prior_mean``, ``prior_sd``) so fits
+    with new numbers reuse the compiled model.
+    """
+    with pm.Model(coords={"fit": labels}) as model:
+        y = pm.Data("y", estimates, dims="fit")
+        se = pm.Data("se", ses, dims="fit")
+        prior_mean = pm.Data("prior_mean", prior_means, dims="fit")
+        prior_sd = pm.Data("prior_sd", prior_sds, dims="fit")
+        log_hr = pm.Normal("log_hr", prior_mean, prior_sd, dims="fit")
+        pm.Normal("log_hr_hat", log_hr, se, observed=y, dims="fit")
+        pm.Deterministic("hr", pm.math.exp(log_hr), dims="fit")
+    return model
+
+
+@dataclass(frozen=True)
+class HazardRatioEvidence:
+    """One endpoint's derived log HR, its labels, the paper's p-value and the consistency check."""
+
+    name: str
+    label: str
+    data: LogHazardRatio
+    paper_p: float | None = None
+    check: InformationCheck | None = None
+
+
+def fit_hazard_ratios(
+    evidence: Sequence[HazardRatioEvidence],
+    priors: Mapping[str, NormalPrior],
+    clinical: ClinicalThresholds,
+    seed: int,
+    settings: SamplerSettings = SamplerSettings(),
+) -> FitResult:
+    """Fit every endpoint under every prior in one batched PyMC model.
+
+    Each fit is summarised twice: from the MCMC draws (``method="pymc"``) and from the exact
+    conjugate posterior (``method="exact"``), so every table carries its own check.
+    """
+    pairs = [(e, name, prior) for e in evidence for name, prior in priors.items()]
+    labels = [f"{e.name}|{name}" for e, name, _ in pairs]
+    # An infinite SE (p = 1) carries no information; a huge finite SE keeps the sampler finite.
+    ses = np.array([min(e.data.se, 1e6) for e, _, _ in pairs])
+    model = build_model(
+        np.array([e.data.estimate for e, _, _ in pairs]),
+        ses,
+        np.array([p.mean for _, _, p in pairs]),
+        np.array([p.sd for _, _, p in pairs]),
+        labels,
+    )
+    posterior = sample_once(model, seed=seed, settings=settings)
+    convergence = convergence_table(posterior, ["log_hr"])
+    rows: list[dict[str, object]] = []
+    for label, (e, name, prior) in zip(labels, pairs, strict=True):
+        common = {
+            "analysis": "summary_hr",
+            "endpoint": e.name,
+            "label": e.label,
+            "prior": name,
+            "prior_spec": str(prior),
+            "paper_p": e.paper_p,
+        }
+        draws = np.asarray(posterior.posterior["log_hr"].sel(fit=label))
+        converged = bool(convergence.loc[label, "converged"])
+        rows += summary_rows(
+            hr_summary_from_draws(draws, clinical), method="pymc", converged=converged, **common
+        )
+        exact = conjugate_posterior(prior, e.data)
+        rows += summary_rows(
+            hr_summary_exact(exact, clinical), method="exact", converged=True, **common
+        )
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    return FitResult(table, convergence, {"summary_hr": posterior})

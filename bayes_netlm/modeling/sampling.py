@@ -1,0 +1,169 @@
+"""Sample PyMC models and check every fit.
+
+Two paths. A model fitted once (published summaries) is sampled by PyMC's own NUTS
+(:func:`sample_once`), which compiles fastest. A model fitted many times (patient data: two
+endpoints, two cohorts, every prior set) is compiled once by nutpie (:class:`CompiledModel`).
+
+nutpie compiles the model's log density once (:func:`nutpie.compile_pymc_model`); each fit then
+swaps the values of the model's ``pm.Data`` containers (observations and prior hyperparameters) with
+``compiled.with_data(...)``, so a prior sweep or a second endpoint pays no compilation.
+
+Convergence is judged on every fit: split R-hat <= 1.01, bulk and tail ESS >= 400 and no divergent
+transition (Vehtari et al. 2021 thresholds for 4 chains).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import arviz as az
+import numpy as np
+import nutpie
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+__all__ = [
+    "CompiledModel",
+    "sample_once",
+    "SamplerSettings",
+    "convergence_table",
+    "fit_passed",
+]
+
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """NUTS settings; ``cores=2`` because PyMC would count this machine as one core."""
+
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    cores: int = 2
+
+
+class CompiledModel:
+    """A PyMC model compiled once by nutpie, sampled with new ``pm.Data`` values per fit.
+
+    Parameters
+    ----------
+    model : pm.Model
+        The model; every input that varies between fits must be a ``pm.Data`` container.
+    """
+
+    def __init__(self, model: pm.Model) -> None:
+        self.model = model
+        self._compiled = nutpie.compile_pymc_model(model)
+
+    def sample(
+        self,
+        data: Mapping[str, Any],
+        seed: int,
+        settings: SamplerSettings = SamplerSettings(),
+    ) -> xr.DataTree:
+        """Draw from the posterior with the given data values.
+
+        Parameters
+        ----------
+        data : mapping
+            New values for ``pm.Data`` containers, by name; the shapes must match the compiled ones.
+        seed : int
+            Random seed: the same seed and data give identical draws.
+        settings : SamplerSettings
+
+        Returns
+        -------
+        xarray.DataTree
+            ``posterior`` and ``sample_stats`` groups.
+        """
+        compiled = self._compiled.with_data(**data) if data else self._compiled
+        return nutpie.sample(
+            compiled,
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            cores=settings.cores,
+            seed=seed,
+            progress_bar=False,
+            save_warmup=False,
+        )
+
+
+def sample_once(
+    model: pm.Model, seed: int, settings: SamplerSettings = SamplerSettings()
+) -> xr.DataTree:
+    """Sample a model that is fitted once, with PyMC's own NUTS.
+
+    For the small batched models of published summaries PyMC's sampler compiles several times
+    faster than nutpie (measured: 3.9 s vs 8.5 s for the hazard-ratio batch), and compilation is
+    all that matters there. Chains run in two processes.
+    """
+    with model:
+        return pm.sample(
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            cores=settings.cores,
+            random_seed=seed,
+            nuts_sampler="pymc",
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
+
+
+def convergence_table(
+    posterior: xr.DataTree, var_names: Sequence[str], fit_dim: str = "fit"
+) -> pd.DataFrame:
+    """R-hat, bulk and tail ESS per fit (worst over ``var_names``), with divergences and a verdict.
+
+    Parameters
+    ----------
+    posterior : xarray.DataTree
+        Output of :meth:`CompiledModel.sample`.
+    var_names : sequence of str
+        Parameters to check; each has the ``fit_dim`` dimension (one entry per batched fit).
+    fit_dim : str
+        Name of the dimension that indexes the fits sampled together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by fit label: ``r_hat``, ``ess_bulk``, ``ess_tail``, ``divergences``, ``converged``.
+        Divergences are counted per draw, so fits sampled in one batch share the count.
+    """
+    subset = posterior.posterior.to_dataset()[list(var_names)]
+    rhat = az.rhat(subset)
+    ess_bulk = az.ess(subset, method="bulk")
+    ess_tail = az.ess(subset, method="tail")
+
+    def worst(ds: xr.Dataset, reduce: str) -> np.ndarray:
+        stacked = xr.concat([ds[v] for v in var_names], dim="variable")
+        return np.asarray(getattr(stacked, reduce)("variable"))
+
+    divergences = int(np.asarray(posterior.sample_stats["diverging"]).sum())
+    table = pd.DataFrame(
+        {
+            "r_hat": worst(rhat, "max"),
+            "ess_bulk": worst(ess_bulk, "min"),
+            "ess_tail": worst(ess_tail, "min"),
+            "divergences": divergences,
+        },
+        index=pd.Index(np.asarray(subset[fit_dim]), name=fit_dim),
+    )
+    table["converged"] = fit_passed(table)
+    return table
+
+
+def fit_passed(table: pd.DataFrame) -> pd.Series:
+    """Whether each row of a convergence table meets every threshold."""
+    return (
+        (table["r_hat"] <= RHAT_MAX)
+        & (table["ess_bulk"] >= ESS_MIN)
+        & (table["ess_tail"] >= ESS_MIN)
+        & (table["divergences"] == 0)
+    )

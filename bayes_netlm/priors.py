@@ -1,0 +1,265 @@
+"""Named prior sets on the effect scales users think in, parsed from TOML or a short string.
+
+Prior kinds
+-----------
+``NormalPrior(mean, sd)``
+    Normal on a log ratio: log HR (survival) or log OR (rates, with a Normal prior on the reference
+    group's log odds).
+``BetaPrior(a, b)``
+    Independent Beta(a, b) on each group's rate.
+
+Rule-based sets are derived from the clinical thresholds of ``models/prior_sets.toml``. With
+``z = Phi^{-1}(1 - tail)`` and an important log effect ``d = |log(effect)|``:
+
+- skeptical: Normal(0, d / z): probability ``tail`` of benefit beyond the important effect;
+- enthusiastic: Normal(-d, d / z) for HR (benefit below 1): probability ``tail`` of HR > 1;
+- pessimistic: Normal(+d, d / z), its mirror.
+
+For rates the benefit direction is a lower rate in the index group (OR < 1).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scipy import stats
+
+from bayes_netlm.errors import InputError, Problem
+
+__all__ = [
+    "BetaPrior",
+    "ClinicalThresholds",
+    "NormalPrior",
+    "PriorCatalog",
+    "PriorSet",
+    "load_prior_catalog",
+    "parse_prior",
+]
+
+DEFAULT_PRIOR_FILE = Path(__file__).resolve().parent.parent / "models" / "prior_sets.toml"
+RULES = ("skeptical", "enthusiastic", "pessimistic")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_FORM = re.compile(rf"^\s*(?P<kind>[a-z]+)\s*:\s*(?P<a>{_NUMBER})\s*,\s*(?P<b>{_NUMBER})\s*$")
+
+
+@dataclass(frozen=True)
+class NormalPrior:
+    """Normal prior on a log ratio (log HR or log OR)."""
+
+    mean: float
+    sd: float
+    scale: str = "log_hr"
+
+    def __str__(self) -> str:
+        name = "normal" if self.scale == "log_hr" else "logor"
+        return f"{name}:{self.mean:.4g},{self.sd:.4g}"
+
+
+@dataclass(frozen=True)
+class BetaPrior:
+    """Independent Beta(a, b) prior on each group's rate."""
+
+    a: float
+    b: float
+
+    def __str__(self) -> str:
+        return f"beta:{self.a:.4g},{self.b:.4g}"
+
+
+RatePrior = NormalPrior | BetaPrior
+
+
+@dataclass(frozen=True)
+class ClinicalThresholds:
+    """What counts as a clinically important effect, and as practically equivalent."""
+
+    hr_important: float
+    hr_equivalence: tuple[float, float]
+    or_important: float
+    rd_important: float
+    rd_equivalence: float
+    tail_probability: float
+
+    @property
+    def hr_harm(self) -> float:
+        """The mirror of the important benefit: harm beyond it is clinically important."""
+        return 1.0 / self.hr_important
+
+
+@dataclass(frozen=True)
+class PriorSet:
+    """A named prior set: one prior per effect scale, with its rationale."""
+
+    name: str
+    rationale: str
+    log_hr: NormalPrior
+    rates: RatePrior
+
+
+@dataclass(frozen=True)
+class PriorCatalog:
+    """Every named set, the clinical thresholds they derive from, and the baseline prior."""
+
+    sets: dict[str, PriorSet]
+    clinical: ClinicalThresholds
+    logit_reference: NormalPrior
+    path: str
+
+    def get(self, name: str, where: str) -> PriorSet:
+        """Look a set up by name; an unknown name is an :class:`InputError` naming the choices."""
+        if name not in self.sets:
+            raise InputError.single(
+                where,
+                f"unknown prior set {name!r}",
+                f"use one of {', '.join(self.sets)} or a distribution such as normal:0,1",
+            )
+        return self.sets[name]
+
+
+def _rule_prior(rule: str, important_log_effect: float, tail: float, scale: str) -> NormalPrior:
+    """Derive a rule-based Normal prior; ``important_log_effect`` is the benefit (negative)."""
+    d = abs(important_log_effect)
+    sd = d / stats.norm.ppf(1 - tail)
+    mean = {"skeptical": 0.0, "enthusiastic": -d, "pessimistic": d}[rule]
+    return NormalPrior(mean, sd, scale)
+
+
+def parse_prior(
+    text: str,
+    scale: str,
+    where: str,
+    clinical: ClinicalThresholds | None = None,
+) -> NormalPrior | BetaPrior:
+    """Parse a prior written as a string.
+
+    Parameters
+    ----------
+    text : str
+        ``"normal:MEAN,SD"`` (log HR), ``"logor:MEAN,SD"`` or ``"beta:A,B"`` (rates), or a rule
+        name (``skeptical``, ``enthusiastic``, ``pessimistic``) when ``clinical`` is given.
+    scale : {"log_hr", "rates"}
+        The effect the prior is for; decides which forms are allowed.
+    where : str
+        Name of the input, for error messages.
+    clinical : ClinicalThresholds, optional
+        Thresholds from which rule-based priors are derived.
+
+    Raises
+    ------
+    InputError
+        Malformed string, a form that does not fit the scale, SD <= 0, or Beta parameters <= 0.
+    """
+    allowed = "normal:MEAN,SD" if scale == "log_hr" else "beta:A,B or logor:MEAN,SD"
+    if clinical is not None and text.strip() in RULES:
+        if scale == "log_hr":
+            return _rule_prior(
+                text.strip(), math.log(clinical.hr_important), clinical.tail_probability, scale
+            )
+        return _rule_prior(
+            text.strip(), -math.log(clinical.or_important), clinical.tail_probability, "log_or"
+        )
+    match = _FORM.match(text)
+    if not match:
+        raise InputError.single(where, f"cannot read the prior {text!r}", f"write {allowed}")
+    kind, a, b = match["kind"], float(match["a"]), float(match["b"])
+    forms = {"log_hr": ("normal",), "rates": ("beta", "logor")}[scale]
+    if kind not in forms:
+        raise InputError.single(
+            where, f"a {kind!r} prior does not fit this effect", f"write {allowed}"
+        )
+    if kind == "beta":
+        if a <= 0 or b <= 0:
+            raise InputError.single(
+                where, f"Beta parameters must be positive, got {a:g}, {b:g}", "give A > 0 and B > 0"
+            )
+        return BetaPrior(a, b)
+    if b <= 0:
+        raise InputError.single(where, f"prior SD must be positive, got {b:g}", "give SD > 0")
+    return NormalPrior(a, b, "log_hr" if kind == "normal" else "log_or")
+
+
+def _clinical(table: dict[str, Any], where: str) -> ClinicalThresholds:
+    try:
+        clinical = ClinicalThresholds(
+            hr_important=float(table["hr_important"]),
+            hr_equivalence=(float(table["hr_equivalence"][0]), float(table["hr_equivalence"][1])),
+            or_important=float(table["or_important"]),
+            rd_important=float(table["rd_important"]),
+            rd_equivalence=float(table["rd_equivalence"]),
+            tail_probability=float(table["tail_probability"]),
+        )
+    except KeyError as missing:
+        raise InputError.single(
+            f"{where} [clinical]", f"missing field {missing}", "add it"
+        ) from None
+    except (TypeError, ValueError, IndexError) as error:
+        raise InputError.single(
+            f"{where} [clinical]", f"invalid value ({error})", "use numbers"
+        ) from None
+    checks = [
+        (0 < clinical.hr_important < 1, "hr_important must be between 0 and 1"),
+        (
+            0 < clinical.hr_equivalence[0] < 1 < clinical.hr_equivalence[1],
+            "hr_equivalence must bracket 1",
+        ),
+        (clinical.or_important > 1, "or_important must be above 1"),
+        (0 < clinical.rd_important < 1, "rd_important must be between 0 and 1"),
+        (0 < clinical.rd_equivalence < 1, "rd_equivalence must be between 0 and 1"),
+        (0 < clinical.tail_probability < 0.5, "tail_probability must be in (0, 0.5)"),
+    ]
+    problems = [
+        Problem(f"{where} [clinical]", what, "fix the value") for ok, what in checks if not ok
+    ]
+    if problems:
+        raise InputError(problems)
+    return clinical
+
+
+def load_prior_catalog(path: str | Path = DEFAULT_PRIOR_FILE) -> PriorCatalog:
+    """Load the named prior sets and clinical thresholds from a TOML file.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing thresholds, or every malformed prior, named by set and field.
+    """
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError.single(
+            str(path), f"cannot read ({error.strerror})", "check the path"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from None
+    clinical = _clinical(document.get("clinical", {}), path.name)
+    problems: list[Problem] = []
+    sets: dict[str, PriorSet] = {}
+    for name, table in document.get("prior_sets", {}).items():
+        where = f"{path.name} [prior_sets.{name}]"
+        try:
+            log_hr = parse_prior(
+                str(table.get("log_hr", "")), "log_hr", f"{where}.log_hr", clinical
+            )
+            rates = parse_prior(str(table.get("rates", "")), "rates", f"{where}.rates", clinical)
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        assert isinstance(log_hr, NormalPrior)
+        sets[name] = PriorSet(name, str(table.get("rationale", "")), log_hr, rates)
+    baseline = document.get("baseline", {}).get("logit_reference", "normal:0,1.5")
+    try:
+        logit_reference = parse_prior(baseline, "log_hr", f"{path.name} [baseline]")
+    except InputError as error:
+        problems.extend(error.problems)
+    if not sets:
+        problems.append(Problem(path.name, "no [prior_sets.*] tables", "declare at least one set"))
+    if problems:
+        raise InputError(problems)
+    assert isinstance(logit_reference, NormalPrior)
+    return PriorCatalog(sets, clinical, logit_reference, str(path))

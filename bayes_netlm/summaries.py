@@ -1,0 +1,143 @@
+"""Probability-of-difference summaries: posterior draws (or exact posteriors) in, tidy rows out.
+
+Pure functions, no I/O. Every summary is a dict ``quantity -> (value, lower, upper)``: effects carry
+their posterior median and 95 % equal-tailed interval, probabilities only a value. The keys are
+stable names; :func:`quantity_label` turns them into the words a reader sees.
+
+Sign convention: HR = hazard(index) / hazard(reference), so HR < 1 favours the index (cystic) group;
+RD = p_index - p_reference, RR = p_index / p_reference, OR on the odds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from bayes_netlm.priors import ClinicalThresholds, NormalPrior
+
+__all__ = [
+    "HR_QUANTITIES",
+    "RATE_QUANTITIES",
+    "Summary",
+    "hr_summary_exact",
+    "hr_summary_from_draws",
+    "quantity_label",
+    "rates_summary_exact",
+    "rates_summary_from_draws",
+]
+
+Summary = dict[str, tuple[float, float, float]]
+NAN = float("nan")
+
+HR_QUANTITIES = ("hr", "p_below_1", "p_benefit", "p_harm", "p_equivalent")
+RATE_QUANTITIES = (
+    "rd",
+    "rr",
+    "or",
+    "p_rd_above_0",
+    "p_rd_above_important",
+    "p_rd_below_minus_important",
+    "p_rd_equivalent",
+    "p_rr_below_1",
+)
+
+
+def quantity_label(quantity: str, clinical: ClinicalThresholds) -> str:
+    """Plain-language name of a summary quantity, with its thresholds filled in."""
+    lo, hi = clinical.hr_equivalence
+    rd, eq = clinical.rd_important, clinical.rd_equivalence
+    return {
+        "hr": "HR (cystic vs solid)",
+        "p_below_1": "P(HR < 1): cystic better",
+        "p_benefit": f"P(HR < {clinical.hr_important:g}): clinically important benefit",
+        "p_harm": f"P(HR > {clinical.hr_harm:.3g}): clinically important harm",
+        "p_equivalent": f"P({lo:g} < HR < {hi:g}): practically equivalent",
+        "rd": "Risk difference (cystic - solid)",
+        "rr": "Risk ratio (cystic / solid)",
+        "or": "Odds ratio (cystic vs solid)",
+        "p_rd_above_0": "P(RD > 0): higher in cystic",
+        "p_rd_above_important": f"P(RD > {rd:g}): important excess in cystic",
+        "p_rd_below_minus_important": f"P(RD < -{rd:g}): important deficit in cystic",
+        "p_rd_equivalent": f"P(|RD| < {eq:g}): practically equivalent",
+        "p_rr_below_1": "P(RR < 1): lower in cystic",
+    }[quantity]
+
+
+def _interval(draws: np.ndarray) -> tuple[float, float, float]:
+    median, lower, upper = np.quantile(draws, [0.5, 0.025, 0.975])
+    return float(median), float(lower), float(upper)
+
+
+def _probability(value: float | np.floating) -> tuple[float, float, float]:
+    return float(value), NAN, NAN
+
+
+def hr_summary_from_draws(log_hr: np.ndarray, clinical: ClinicalThresholds) -> Summary:
+    """Summaries of the hazard ratio from posterior draws of log HR (any shape, flattened)."""
+    hr = np.exp(np.ravel(log_hr))
+    lo, hi = clinical.hr_equivalence
+    return {
+        "hr": _interval(hr),
+        "p_below_1": _probability(np.mean(hr < 1)),
+        "p_benefit": _probability(np.mean(hr < clinical.hr_important)),
+        "p_harm": _probability(np.mean(hr > clinical.hr_harm)),
+        "p_equivalent": _probability(np.mean((hr > lo) & (hr < hi))),
+    }
+
+
+def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Summary:
+    """The same summaries from an exact Normal posterior of log HR."""
+    dist = stats.norm(posterior.mean, posterior.sd)
+    lo, hi = clinical.hr_equivalence
+    quantiles = np.exp(dist.ppf([0.5, 0.025, 0.975]))
+    return {
+        "hr": (float(quantiles[0]), float(quantiles[1]), float(quantiles[2])),
+        "p_below_1": _probability(dist.cdf(0.0)),
+        "p_benefit": _probability(dist.cdf(math.log(clinical.hr_important))),
+        "p_harm": _probability(dist.sf(math.log(clinical.hr_harm))),
+        "p_equivalent": _probability(dist.cdf(math.log(hi)) - dist.cdf(math.log(lo))),
+    }
+
+
+def rates_summary_from_draws(
+    p_index: np.ndarray, p_reference: np.ndarray, clinical: ClinicalThresholds
+) -> Summary:
+    """Summaries of RD, RR and OR from paired posterior draws of the two rates."""
+    p_i, p_r = np.ravel(p_index), np.ravel(p_reference)
+    rd = p_i - p_r
+    rr = p_i / p_r
+    odds_ratio = (p_i / (1 - p_i)) / (p_r / (1 - p_r))
+    important, margin = clinical.rd_important, clinical.rd_equivalence
+    return {
+        "rd": _interval(rd),
+        "rr": _interval(rr),
+        "or": _interval(odds_ratio),
+        "p_rd_above_0": _probability(np.mean(rd > 0)),
+        "p_rd_above_important": _probability(np.mean(rd > important)),
+        "p_rd_below_minus_important": _probability(np.mean(rd < -important)),
+        "p_rd_equivalent": _probability(np.mean(np.abs(rd) < margin)),
+        "p_rr_below_1": _probability(np.mean(rr < 1)),
+    }
+
+
+def rates_summary_exact(effects: dict[str, float]) -> Summary:
+    """Rename the output of :func:`bayes_netlm.modeling.rates.exact_effects` to summary keys."""
+    summary: Summary = {
+        effect: (
+            effects[f"{effect}_median"],
+            effects[f"{effect}_lower"],
+            effects[f"{effect}_upper"],
+        )
+        for effect in ("rd", "rr", "or")
+    }
+    for key, source in (
+        ("p_rd_above_0", "rd_above_0"),
+        ("p_rd_above_important", "rd_above_important"),
+        ("p_rd_below_minus_important", "rd_below_minus_important"),
+        ("p_rd_equivalent", "rd_equivalent"),
+        ("p_rr_below_1", "rr_below_1"),
+    ):
+        summary[key] = _probability(effects[source])
+    return summary
