@@ -1,0 +1,268 @@
+"""The ``bayes-netlm`` command: ``run`` (the whole re-analysis), ``hr`` and ``rates`` (any study).
+
+Bad input prints one message naming the input and exits with status 2, writing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.counts import parse_count_of
+from bayes_netlm.evidence.published import RateEvidence
+from bayes_netlm.priors import (
+    BetaPrior,
+    ClinicalThresholds,
+    NormalPrior,
+    PriorCatalog,
+    load_prior_catalog,
+    parse_prior,
+)
+
+__all__ = ["main"]
+
+DEFAULT_SEED = 20250101
+
+
+def _prior(text: str, scale: str, catalog: PriorCatalog) -> NormalPrior | BetaPrior:
+    """A named set's prior for the scale, or a distribution string."""
+    if ":" not in text:
+        prior_set = catalog.get(text, "--prior")
+        return prior_set.log_hr if scale == "log_hr" else prior_set.rates
+    return parse_prior(text, scale, "--prior")
+
+
+def _hr_threshold(clinical: ClinicalThresholds, threshold: float | None) -> ClinicalThresholds:
+    if threshold is None:
+        return clinical
+    if not 0 < threshold < 1:
+        raise InputError.single(
+            "--threshold", f"{threshold:g} is not a hazard ratio below 1", "give 0 < HR < 1, e.g. 0.7"
+        )
+    return replace(clinical, hr_important=threshold)
+
+
+def _rd_threshold(clinical: ClinicalThresholds, threshold: float | None) -> ClinicalThresholds:
+    if threshold is None:
+        return clinical
+    if not 0 < threshold < 1:
+        raise InputError.single(
+            "--threshold", f"{threshold:g} is not a risk difference in (0, 1)", "give e.g. 0.05"
+        )
+    return replace(clinical, rd_important=threshold)
+
+
+def _interval(summary: dict[str, tuple[float, float, float]], key: str) -> dict[str, Any]:
+    value, lower, upper = summary[key]
+    return {"median": value, "ci95": [lower, upper]}
+
+
+def _probabilities(summary: dict[str, tuple[float, float, float]], keys: dict[str, str]) -> dict:
+    return {name: summary[key][0] for name, key in keys.items()}
+
+
+HR_PROBABILITIES = {
+    "below_1": "p_below_1",
+    "below_threshold": "p_benefit",
+    "above_mirror": "p_harm",
+    "equivalent": "p_equivalent",
+}
+RATE_PROBABILITIES = {
+    "rd_above_0": "p_rd_above_0",
+    "rd_above_threshold": "p_rd_above_important",
+    "rd_below_minus_threshold": "p_rd_below_minus_important",
+    "rd_equivalent": "p_rd_equivalent",
+    "rr_below_1": "p_rr_below_1",
+}
+
+
+def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
+    from bayes_netlm.modeling import hazard_ratio as hr_model
+    from bayes_netlm.summaries import hr_summary_exact, hr_summary_from_draws
+
+    catalog = load_prior_catalog()
+    clinical = _hr_threshold(catalog.clinical, args.threshold)
+    prior = _prior(args.prior, "log_hr", catalog)
+    assert isinstance(prior, NormalPrior)
+    if args.medians is not None:
+        if args.p is None:
+            raise InputError.single("--medians", "needs the two-sided --p", "add --p P")
+        data = hr_model.from_medians(args.medians[0], args.medians[1], args.p)
+    elif args.hr is None:
+        raise InputError.single("--hr", "no estimate given", "give --hr X with --ci LO HI or --p P")
+    elif args.ci is not None:
+        data = hr_model.from_ci(args.hr, args.ci[0], args.ci[1])
+    elif args.p is not None:
+        data = hr_model.from_p_value(args.hr, args.p)
+    else:
+        raise InputError.single("--hr", "needs --ci LO HI or --p P", "add one of them")
+    exact = hr_summary_exact(hr_model.conjugate_posterior(prior, data), clinical)
+    result: dict[str, Any] = {
+        "input": {"log_hr": data.estimate, "se": data.se, "derivation": data.derivation},
+        "prior": str(prior),
+        "method": "exact conjugate Normal-Normal",
+        "estimate": {"measure": "HR", **_interval(exact, "hr")},
+        "probabilities": _probabilities(exact, HR_PROBABILITIES),
+        "thresholds": {"important": clinical.hr_important, "mirror": clinical.hr_harm},
+    }
+    if not args.exact_only:
+        evidence = hr_model.HazardRatioEvidence("hr", "hazard ratio", data)
+        fit = hr_model.fit_hazard_ratios([evidence], {"prior": prior}, clinical, args.seed)
+        draws = fit.posteriors["summary_hr"].posterior["log_hr"].values
+        mcmc = hr_summary_from_draws(draws, clinical)
+        result["mcmc_check"] = {
+            "estimate": {"measure": "HR", **_interval(mcmc, "hr")},
+            "probabilities": _probabilities(mcmc, HR_PROBABILITIES),
+            "converged": bool(fit.convergence["converged"].all()),
+        }
+    return result
+
+
+def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
+    from bayes_netlm.modeling import rates as rate_model
+    from bayes_netlm.summaries import rates_summary_exact, rates_summary_from_draws
+
+    catalog = load_prior_catalog()
+    clinical = _rd_threshold(catalog.clinical, args.threshold)
+    prior = _prior(args.prior, "rates", catalog)
+    index_name, index_text = args.index
+    reference_name, reference_text = args.reference
+    comparison = RateEvidence(
+        name="rates",
+        label=f"{index_name} vs {reference_name}",
+        kind="outcome",
+        index=parse_count_of(index_text, "--index"),
+        reference=parse_count_of(reference_text, "--reference"),
+        p_value=math.nan,
+    )
+    result: dict[str, Any] = {
+        "index": {"name": index_name, "counts": str(comparison.index)},
+        "reference": {"name": reference_name, "counts": str(comparison.reference)},
+        "prior": str(prior),
+    }
+    summary = None
+    if isinstance(prior, BetaPrior):
+        exact = rate_model.exact_effects(
+            rate_model.beta_mixture_posterior(prior, comparison.index),
+            rate_model.beta_mixture_posterior(prior, comparison.reference),
+            clinical.rd_important,
+            clinical.rd_equivalence,
+        )
+        summary = rates_summary_exact(exact)
+        result["method"] = "exact Beta-binomial (mixture of Betas over interval counts)"
+    if not args.exact_only or summary is None:
+        fit = rate_model.fit_rates(
+            [comparison], {"prior": prior}, clinical, catalog.logit_reference, args.seed
+        )
+        posterior = next(iter(fit.posteriors.values())).posterior
+        mcmc = rates_summary_from_draws(
+            posterior["p_index"].values, posterior["p_reference"].values, clinical
+        )
+        block = {
+            "estimates": {key.upper(): _interval(mcmc, key) for key in ("rd", "rr", "or")},
+            "probabilities": _probabilities(mcmc, RATE_PROBABILITIES),
+            "converged": bool(fit.convergence["converged"].all()),
+        }
+        if summary is None:
+            summary = mcmc
+            result["method"] = "PyMC NUTS"
+            result["converged"] = block["converged"]
+        else:
+            result["mcmc_check"] = block
+    result["estimates"] = {key.upper(): _interval(summary, key) for key in ("rd", "rr", "or")}
+    result["probabilities"] = _probabilities(summary, RATE_PROBABILITIES)
+    result["thresholds"] = {"rd": clinical.rd_important, "equivalence": clinical.rd_equivalence}
+    return result
+
+
+def _format_result(result: dict[str, Any]) -> str:
+    lines = [f"prior: {result['prior']}    method: {result.get('method', '')}"]
+    if "input" in result:
+        lines.append(f"input: {result['input']['derivation']}")
+    estimates = result.get("estimates") or {"HR": result["estimate"]}
+    for name, block in estimates.items():
+        lo, hi = block["ci95"]
+        lines.append(f"{name}: median {block['median']:.3f}, 95 % CrI {lo:.3f} to {hi:.3f}")
+    for name, value in result["probabilities"].items():
+        lines.append(f"P({name}) = {value:.3f}")
+    if "mcmc_check" in result:
+        check = result["mcmc_check"]
+        first = next(iter(check.get("estimates", {"HR": check.get("estimate")}).items()))
+        lines.append(
+            f"MCMC check: {first[0]} median {first[1]['median']:.3f}; "
+            f"converged: {'yes' if check['converged'] else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def _command_run(args: argparse.Namespace) -> str:
+    from bayes_netlm.run import run_published
+
+    return run_published(Path(args.out), args.seed, Path(args.spec) if args.spec else None, args.started)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bayes-netlm",
+        description="Bayesian re-analysis of cystic vs solid NETLM (Ammann et al. 2025). "
+        "HR = hazard(index)/hazard(reference): HR < 1 favours the index (cystic) group.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="the whole re-analysis from the published numbers")
+    run.add_argument("--out", default="results", help="results folder (default: results)")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    run.add_argument("--spec", help="run specification (default: models/published.toml)")
+
+    hr = sub.add_parser("hr", help="re-analyse any published hazard ratio")
+    hr.add_argument("--hr", type=float, help="published hazard ratio (index vs reference)")
+    hr.add_argument("--ci", type=float, nargs=2, metavar=("LO", "HI"), help="its 95 %% CI")
+    hr.add_argument("--p", type=float, help="two-sided p-value")
+    hr.add_argument(
+        "--medians", type=float, nargs=2, metavar=("INDEX", "REFERENCE"), help="median survivals"
+    )
+    hr.add_argument("--prior", default="vague", help="prior set name or normal:MEAN,SD on log HR")
+    hr.add_argument("--threshold", type=float, help="clinically important HR (default 0.7)")
+
+    rates = sub.add_parser("rates", help="compare two proportions (counts may be rounded)")
+    rates.add_argument("--index", nargs=2, metavar=("NAME", "K/N"), required=True)
+    rates.add_argument("--reference", nargs=2, metavar=("NAME", "K/N"), required=True)
+    rates.add_argument("--prior", default="beta:1,1", help="beta:A,B, logor:MEAN,SD or a set name")
+    rates.add_argument("--threshold", type=float, help="clinically important RD (default 0.05)")
+
+    for command in (hr, rates):
+        command.add_argument("--json", action="store_true", help="print JSON")
+        command.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        command.add_argument(
+            "--exact-only", action="store_true", help="skip the MCMC check where a closed form exists"
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayes-netlm`` console script; returns the exit status."""
+    started = time.perf_counter()
+    args = _parser().parse_args(argv)
+    args.started = started
+    try:
+        if args.command == "run":
+            print(_command_run(args))
+            return 0
+        result = _command_hr(args) if args.command == "hr" else _command_rates(args)
+    except InputError as error:
+        print(f"bayes-netlm {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else _format_result(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Figures from posteriors and summary tables: pure functions that return a matplotlib Figure.
+
+Nothing here fits a model or writes a file; the caller saves (``figure.savefig``) and closes
+(``matplotlib.pyplot.close(figure)``) what it gets. Posterior densities are Gaussian kernel density
+estimates of the MCMC draws (for hazard ratios on the log scale, where the posterior is Normal).
+
+Sign convention: HR = hazard(cystic) / hazard(solid), so HR < 1 favours the cystic group;
+RD = rate(cystic) - rate(solid).
+"""
+
+from __future__ import annotations
+
+import os
+
+import arviz as az
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from scipy import stats
+
+from bayes_netlm.priors import ClinicalThresholds
+
+__all__ = ["forest_figure", "hr_posterior_figure", "rank_figure", "rd_posterior_figure"]
+
+HR_XLABEL = "Hazard ratio (cystic / solid)"
+RD_XLABEL = "Risk difference (cystic - solid)"
+DENSITY_YLABEL = "Posterior density"
+RATIO_QUANTITIES = ("hr", "rr", "or")
+EFFECT_XLABELS = {
+    "hr": HR_XLABEL,
+    "rr": "Risk ratio (cystic / solid)",
+    "or": "Odds ratio (cystic vs solid)",
+    "rd": RD_XLABEL,
+}
+MAX_RANK_FITS = 4
+
+
+def _headless_backend() -> None:
+    """Use Agg unless a backend was asked for (MPLBACKEND) or the caller has figures open.
+
+    Switching backends closes open pyplot figures, hence the second condition. Only
+    :func:`rank_figure` goes through pyplot; the other figures are plain ``Figure`` objects.
+    """
+    if "MPLBACKEND" not in os.environ and not plt.get_fignums():
+        plt.switch_backend("Agg")
+
+
+_headless_backend()
+
+
+def _fits_of(posterior: xr.DataTree, endpoint: str) -> list[str]:
+    """Fit labels ``"ENDPOINT|PRIOR"`` of one endpoint, in stored order."""
+    if "posterior" not in posterior.children or "fit" not in posterior.posterior.coords:
+        return []
+    return [str(f) for f in posterior.posterior["fit"].values if str(f).split("|")[0] == endpoint]
+
+
+def _draws(posterior: xr.DataTree, var_name: str, fit: str) -> np.ndarray:
+    values = np.asarray(posterior.posterior[var_name].sel(fit=fit), dtype=float).ravel()
+    return values[np.isfinite(values)]
+
+
+def _kde_curve(draws: np.ndarray, lower: float, upper: float) -> tuple[np.ndarray, np.ndarray]:
+    """KDE of ``draws`` on a grid from ``lower`` to ``upper`` (zero if the draws are constant)."""
+    grid = np.linspace(lower, upper, 400)
+    if draws.size < 2 or np.ptp(draws) == 0:
+        return grid, np.zeros_like(grid)
+    return grid, stats.gaussian_kde(draws)(grid)
+
+
+def _prior_name(fit: str) -> str:
+    return fit.split("|", 1)[1] if "|" in fit else fit
+
+
+def _new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def hr_posterior_figure(
+    posterior: xr.DataTree, endpoint: str, label: str, clinical: ClinicalThresholds
+) -> Figure:
+    """Posterior densities of the hazard ratio of one endpoint, one curve per prior set.
+
+    Parameters
+    ----------
+    posterior : xarray.DataTree
+        Posterior with ``log_hr`` over ``(chain, draw, fit)``, fit labels ``"ENDPOINT|PRIOR"``.
+    endpoint : str
+        Endpoint name, e.g. ``"os_full"``.
+    label : str
+        Reader label used in the title.
+    clinical : ClinicalThresholds
+        Thresholds drawn as reference lines (important benefit, harm, equivalence range).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Log-scaled x-axis; the density is that of log HR (so areas match on the log axis).
+
+    Raises
+    ------
+    ValueError
+        No fit of ``endpoint`` in ``posterior``.
+
+    """
+    fits = _fits_of(posterior, endpoint)
+    if not fits:
+        raise ValueError(f"no fit of endpoint {endpoint!r} in the posterior")
+    draws = {fit: _draws(posterior, "log_hr", fit) for fit in fits}
+    pooled = np.concatenate(list(draws.values()))
+    lo_eq, hi_eq = clinical.hr_equivalence
+    thresholds = np.log([clinical.hr_important, clinical.hr_harm, lo_eq, hi_eq, 1.0])
+    lower = min(float(np.quantile(pooled, 0.005)), float(thresholds.min())) - 0.1
+    upper = max(float(np.quantile(pooled, 0.995)), float(thresholds.max())) + 0.1
+
+    figure, ax = _new_figure()
+    ax.axvspan(lo_eq, hi_eq, color="0.85", label=f"Equivalence range {lo_eq:g}-{hi_eq:g}")
+    for fit, values in draws.items():
+        grid, density = _kde_curve(values, lower, upper)
+        ax.plot(np.exp(grid), density, lw=2, label=f"Prior: {_prior_name(fit)}")
+    ax.axvline(1.0, color="black", lw=1, label="No difference (HR 1)")
+    ax.axvline(
+        clinical.hr_important,
+        color="tab:green",
+        ls="--",
+        lw=1,
+        label=f"Important benefit (HR {clinical.hr_important:g})",
+    )
+    ax.axvline(
+        clinical.hr_harm,
+        color="tab:red",
+        ls="--",
+        lw=1,
+        label=f"Important harm (HR {clinical.hr_harm:.3g})",
+    )
+    ax.set_xscale("log")
+    ax.set_xlim(np.exp(lower), np.exp(upper))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"{HR_XLABEL}; < 1 favours cystic")
+    ax.set_ylabel(DENSITY_YLABEL)
+    ax.set_title(f"{label}: posterior hazard ratio")
+    ax.legend(fontsize="small", loc="upper right")
+    return figure
+
+
+def rd_posterior_figure(
+    posteriors: dict[str, xr.DataTree], endpoint: str, label: str, clinical: ClinicalThresholds
+) -> Figure:
+    """Posterior densities of the risk difference of one comparison, one curve per prior set.
+
+    Parameters
+    ----------
+    posteriors : dict of str to xarray.DataTree
+        Rate posteriors (e.g. ``{"rates_beta": ..., "rates_logor": ...}``), each with ``rd`` over
+        ``(chain, draw, fit)``; the fits of ``endpoint`` are collected from all of them.
+    endpoint : str
+        Comparison name, e.g. ``"major_morbidity"``.
+    label : str
+        Reader label used in the title.
+    clinical : ClinicalThresholds
+        ``rd_important`` and ``rd_equivalence`` are drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        No fit of ``endpoint`` in any posterior.
+
+    """
+    draws = {
+        fit: _draws(tree, "rd", fit)
+        for tree in posteriors.values()
+        for fit in _fits_of(tree, endpoint)
+    }
+    if not draws:
+        raise ValueError(f"no fit of comparison {endpoint!r} in the rate posteriors")
+    pooled = np.concatenate(list(draws.values()))
+    important, margin = clinical.rd_important, clinical.rd_equivalence
+    lower = max(min(float(np.quantile(pooled, 0.002)), -important) - 0.02, -1.0)
+    upper = min(max(float(np.quantile(pooled, 0.998)), important) + 0.02, 1.0)
+
+    figure, ax = _new_figure()
+    ax.axvspan(-margin, margin, color="0.85", label=f"Equivalence range ±{margin:g}")
+    for fit, values in draws.items():
+        grid, density = _kde_curve(values, lower, upper)
+        ax.plot(grid, density, lw=2, label=f"Prior: {_prior_name(fit)}")
+    ax.axvline(0.0, color="black", lw=1, label="No difference (RD 0)")
+    ax.axvline(
+        important, color="tab:red", ls="--", lw=1, label=f"Important excess (+{important:g})"
+    )
+    ax.axvline(
+        -important, color="tab:green", ls="--", lw=1, label=f"Important deficit (-{important:g})"
+    )
+    ax.set_xlim(lower, upper)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(RD_XLABEL)
+    ax.set_ylabel(DENSITY_YLABEL)
+    ax.set_title(f"{label}: posterior risk difference")
+    ax.legend(fontsize="small", loc="upper right")
+    return figure
+
+
+def forest_figure(table: pd.DataFrame, endpoint: str, quantity: str, label: str) -> Figure:
+    """Median and 95 % interval of one effect under every prior set, PyMC and exact marked apart.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy summary table (columns ``endpoint, prior, method, quantity, value, lower, upper,
+        converged``).
+    endpoint : str
+        Endpoint or comparison name.
+    quantity : {"hr", "rd", "rr", "or"}
+        The effect to show; ratios get a log axis and a reference line at 1, ``rd`` at 0.
+    label : str
+        Reader label used in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        PyMC rows are filled circles (red if that fit did not converge), exact closed-form rows
+        open squares.
+
+    Raises
+    ------
+    ValueError
+        ``quantity`` is not an effect, or the table has no row for it.
+
+    """
+    if quantity not in EFFECT_XLABELS:
+        raise ValueError(f"forest plots show effects {sorted(EFFECT_XLABELS)}, not {quantity!r}")
+    rows = table[(table["endpoint"] == endpoint) & (table["quantity"] == quantity)]
+    if rows.empty:
+        raise ValueError(f"no {quantity!r} rows for endpoint {endpoint!r} in the table")
+    priors = list(dict.fromkeys(rows["prior"]))
+
+    figure, ax = _new_figure(7.5, 1.2 + 0.6 * len(priors))
+    offsets = {"pymc": 0.15, "exact": -0.15}
+    shown: set[str] = set()
+    for position, prior in enumerate(priors):
+        y_base = len(priors) - 1 - position
+        for _, row in rows[rows["prior"] == prior].iterrows():
+            method = str(row["method"])
+            y = y_base + offsets.get(method, 0.0)
+            failed = method == "pymc" and not bool(row["converged"])
+            color = "tab:red" if failed else ("tab:blue" if method == "pymc" else "0.25")
+            name = (
+                "PyMC, NOT CONVERGED"
+                if failed
+                else ("PyMC (MCMC)" if method == "pymc" else "Exact closed form")
+            )
+            ax.plot([row["lower"], row["upper"]], [y, y], color=color, lw=2, solid_capstyle="butt")
+            ax.plot(
+                row["value"],
+                y,
+                marker="o" if method == "pymc" else "s",
+                ms=7,
+                color=color,
+                mfc=color if method == "pymc" else "white",
+                ls="none",
+                label=None if name in shown else name,
+            )
+            shown.add(name)
+    ratio = quantity in RATIO_QUANTITIES
+    ax.axvline(1.0 if ratio else 0.0, color="black", lw=1, ls=":")
+    if ratio:
+        ax.set_xscale("log")
+    ax.set_yticks(range(len(priors)), list(reversed(priors)))
+    ax.set_ylim(-0.6, len(priors) - 0.4)
+    ax.set_xlabel(f"{EFFECT_XLABELS[quantity]}: median and 95 % interval")
+    ax.set_ylabel("Prior set")
+    ax.set_title(label)
+    ax.legend(fontsize="small", loc="best")
+    return figure
+
+
+def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_FITS) -> Figure:
+    """ArviZ rank plot (fractional-rank ECDFs per chain) of ``var_name`` for the first fits.
+
+    Parameters
+    ----------
+    posterior : xarray.DataTree
+        Posterior with ``var_name`` over ``(chain, draw[, fit])``.
+    var_name : str
+        Variable to check, e.g. ``"log_hr"`` or ``"rd"``.
+    max_fits : int
+        At most this many fits (the first in stored order) are drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the ArviZ PlotCollection; it is registered with pyplot, so close it with
+        ``matplotlib.pyplot.close(figure)`` after saving.
+
+    """
+    coords = None
+    if "fit" in posterior.posterior[var_name].dims:
+        fits = [str(f) for f in posterior.posterior["fit"].values]
+        coords = {"fit": fits[:max_fits]}
+    collection = az.plot_rank(posterior, var_names=[var_name], coords=coords, backend="matplotlib")
+    figure = collection.viz["figure"].item()
+    if not isinstance(figure, Figure):  # pragma: no cover - other backends are not used here
+        raise TypeError(f"expected a matplotlib Figure, got {type(figure).__name__}")
+    figure.suptitle(f"Rank plot of {var_name}: uniform, overlapping chains mean good mixing")
+    return figure

@@ -1,0 +1,67 @@
+"""The run specification (``models/published.toml``): which data, prior sets and sampler settings."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bayes_netlm.errors import InputError
+from bayes_netlm.modeling.sampling import SamplerSettings
+
+__all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = PROJECT_ROOT / "models" / "published.toml"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything ``bayes-netlm run`` needs besides the seed."""
+
+    published: Path
+    prior_sets: Path
+    hr_prior_sets: tuple[str, ...]
+    rate_prior_sets: tuple[str, ...]
+    sampler: SamplerSettings
+    path: Path
+    sha256: str
+
+
+def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
+    """Read and check a run specification.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, invalid TOML, or a missing or mistyped field.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except OSError as error:
+        raise InputError.single(str(path), f"cannot read ({error.strerror})", "check the path") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from None
+    try:
+        sampler = doc.get("sampler", {})
+        return RunSpec(
+            published=PROJECT_ROOT / doc["data"]["published"],
+            prior_sets=PROJECT_ROOT / doc["data"]["prior_sets"],
+            hr_prior_sets=tuple(doc["summary_hazard_ratio"]["prior_sets"]),
+            rate_prior_sets=tuple(doc["rates"]["prior_sets"]),
+            sampler=SamplerSettings(
+                draws=int(sampler.get("draws", 1000)),
+                tune=int(sampler.get("tune", 1000)),
+                chains=int(sampler.get("chains", 4)),
+                cores=int(sampler.get("cores", 2)),
+            ),
+            path=path,
+            sha256=hashlib.sha256(raw).hexdigest(),
+        )
+    except KeyError as missing:
+        raise InputError.single(str(path), f"missing field {missing}", "see models/published.toml") from None
+    except (TypeError, ValueError) as error:
+        raise InputError.single(str(path), f"invalid value ({error})", "see models/published.toml") from None

@@ -1,0 +1,97 @@
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bayes_netlm.errors import InputError
+from bayes_netlm.modeling import hazard_ratio as hr
+from bayes_netlm.priors import NormalPrior, load_prior_catalog
+from bayes_netlm.summaries import hr_summary_exact
+
+CATALOG = load_prior_catalog()
+
+
+def test_textbook_conjugate_update():
+    # Spiegelhalter, Abrams & Myles (2004) style: prior N(0, 1), one observation y = 1 with SE 1
+    # gives N(0.5, 1/2): the precision-weighted mean and summed precision.
+    post = hr.conjugate_posterior(NormalPrior(0.0, 1.0), hr.LogHazardRatio(1.0, 1.0, ""))
+    assert post.mean == pytest.approx(0.5)
+    assert post.sd == pytest.approx(math.sqrt(0.5))
+
+
+def test_ci_and_p_value_derivations():
+    from_ci = hr.from_ci(0.8, 0.64, 1.0)
+    assert from_ci.se == pytest.approx((math.log(1.0) - math.log(0.64)) / (2 * 1.959964), rel=1e-6)
+    from_p = hr.from_p_value(0.77, 0.513)
+    assert from_p.se == pytest.approx(abs(math.log(0.77)) / stats.norm.ppf(1 - 0.513 / 2))
+
+
+def test_reference_worked_check_for_os_and_pfs():
+    # ../shared/reference/ammann2025.md: OS SE ~ 0.40 (about 6 events), PFS SE ~ 1.39 (< 1 event)
+    os_full = hr.from_medians(13.8, 10.6, 0.513)
+    assert os_full.hr == pytest.approx(0.768, abs=1e-3)
+    assert os_full.se == pytest.approx(0.40, abs=0.01)
+    assert hr.information_check(os_full, 12, 452).consistent
+    pfs_full = hr.from_medians(0.71, 1.78, 0.507)
+    assert pfs_full.hr == pytest.approx(2.507, abs=1e-3)
+    assert pfs_full.se == pytest.approx(1.39, abs=0.01)
+    check = hr.information_check(pfs_full, 12, 452)
+    assert not check.consistent
+    assert check.message.startswith("WARNING")
+    assert check.implied < 1 < check.lowest
+
+
+def test_matched_cohort_with_unknown_reference_size():
+    check = hr.information_check(hr.from_medians(13.8, 8.57, 0.316), 12, None)
+    assert check.consistent and check.highest == 12
+    assert not hr.information_check(hr.from_medians(0.71, 1.33, 0.62), 12, None).consistent
+
+
+def test_skeptical_prior_has_five_percent_beyond_the_important_effect():
+    prior = CATALOG.sets["skeptical"].log_hr
+    assert stats.norm(prior.mean, prior.sd).cdf(math.log(0.7)) == pytest.approx(0.05, abs=1e-9)
+    enthusiastic = CATALOG.sets["enthusiastic"].log_hr
+    assert stats.norm(enthusiastic.mean, enthusiastic.sd).sf(0.0) == pytest.approx(0.05, abs=1e-9)
+
+
+def test_exact_summary_probabilities():
+    summary = hr_summary_exact(NormalPrior(0.0, 1.0, "log_hr"), CATALOG.clinical)
+    assert summary["p_below_1"][0] == pytest.approx(0.5)
+    assert summary["hr"][0] == pytest.approx(1.0)
+    assert summary["p_benefit"][0] == pytest.approx(stats.norm.cdf(math.log(0.7)))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: hr.from_ci(0.8, 0.9, 1.2), "does not bracket"),
+        (lambda: hr.from_ci(-1, 0.5, 1.2), "not a positive number"),
+        (lambda: hr.from_p_value(0.8, 0.0), "outside"),
+        (lambda: hr.from_p_value(0.8, 1.2), "outside"),
+        (lambda: hr.from_p_value(1.0, 0.5), "cannot have"),
+        (lambda: hr.from_medians(0.0, 1.0, 0.5), "not a positive number"),
+    ],
+)
+def test_bad_hazard_ratio_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_pymc_agrees_with_conjugate_within_monte_carlo_error():
+    evidence = [hr.HazardRatioEvidence("os", "OS", hr.from_medians(13.8, 10.6, 0.513))]
+    priors = {name: s.log_hr for name, s in CATALOG.sets.items()}
+    fit = hr.fit_hazard_ratios(evidence, priors, CATALOG.clinical, seed=11)
+    assert fit.convergence["converged"].all()
+    for name, prior in priors.items():
+        exact = hr.conjugate_posterior(prior, evidence[0].data)
+        draws = np.asarray(fit.posteriors["summary_hr"].posterior["log_hr"].sel(fit=f"os|{name}"))
+        ess = float(fit.convergence.loc[f"os|{name}", "ess_bulk"])
+        mcse = exact.sd / math.sqrt(ess)
+        assert abs(draws.mean() - exact.mean) < 4 * mcse
+        assert draws.std() == pytest.approx(exact.sd, rel=0.05)
+    table = fit.table
+    pymc = table[(table.method == "pymc") & (table.quantity == "p_below_1")].value.to_numpy()
+    exact = table[(table.method == "exact") & (table.quantity == "p_below_1")].value.to_numpy()
+    # a probability from ~4000 draws with ESS >= 400 has MC error below 0.025
+    assert np.max(np.abs(pymc - exact)) < 0.03

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from bayes_netlm.evidence.counts import parse_count
+from bayes_netlm.evidence.published import RateEvidence
+from bayes_netlm.modeling import rates
+from bayes_netlm.priors import BetaPrior, load_prior_catalog
+
+CATALOG = load_prior_catalog()
+FLAT = BetaPrior(1.0, 1.0)
+
+
+def mixture(text, n, prior=FLAT):
+    return rates.beta_mixture_posterior(prior, parse_count(text, n, "x"))
+
+
+def test_exact_count_gives_plain_beta_posterior():
+    post = mixture("3", 12)
+    assert post.weights.tolist() == [1.0]
+    assert (post.a[0], post.b[0]) == (4.0, 10.0)
+    assert post.mean() == pytest.approx(4 / 14)
+
+
+def test_interval_mixture_weights_by_hand():
+    # Beta(1, 1) and K in {0, 1} of n = 2: w_k ∝ C(2, k) B(1 + k, 3 - k) = 1/3 and 2 * 1/6 = 1/3.
+    post = mixture("0-1", 2)
+    np.testing.assert_allclose(post.weights, [0.5, 0.5])
+    np.testing.assert_allclose(post.a, [1, 2])
+    np.testing.assert_allclose(post.b, [3, 2])
+
+
+def test_exact_effects_hand_checkable():
+    # 1/1 vs 0/1 with flat priors: p_i ~ Beta(2, 1), p_r ~ Beta(1, 2), P(p_i > p_r) = 5/6.
+    effects = rates.exact_effects(mixture("1", 1), mixture("0", 1), 0.05, 0.025)
+    assert effects["rd_above_0"] == pytest.approx(5 / 6, abs=1e-9)
+    # the interval 0-1 of 1 is uninformative: p_r ~ U(0, 1), P(p_i > p_r) = E[p_i] = 2/3.
+    effects = rates.exact_effects(mixture("1", 1), mixture("0-1", 1), 0.05, 0.025)
+    assert effects["rd_above_0"] == pytest.approx(2 / 3, abs=1e-9)
+    # symmetric case: the RD median is 0 and P(RR < 1) = 1/2.
+    effects = rates.exact_effects(mixture("3", 12), mixture("3", 12), 0.05, 0.025)
+    assert effects["rd_median"] == pytest.approx(0.0, abs=1e-8)
+    assert effects["rr_below_1"] == pytest.approx(0.5, abs=1e-9)
+    assert effects["or_median"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_exact_effects_match_monte_carlo_from_the_exact_posterior():
+    rng = np.random.default_rng(5)
+    index, reference = mixture("25%", 12), mixture("22%", 452)
+
+    def draw(m, size):
+        component = rng.choice(len(m.weights), size=size, p=m.weights)
+        return rng.beta(m.a[component], m.b[component])
+
+    p_i, p_r = draw(index, 400_000), draw(reference, 400_000)
+    effects = rates.exact_effects(index, reference, 0.05, 0.025)
+    assert effects["rd_above_0"] == pytest.approx(np.mean(p_i > p_r), abs=3e-3)
+    assert effects["rd_median"] == pytest.approx(np.median(p_i - p_r), abs=2e-3)
+    assert effects["rr_upper"] == pytest.approx(np.quantile(p_i / p_r, 0.975), rel=0.02)
+
+
+def test_interval_logp_matches_scipy():
+    counts = rates.count_arrays([parse_count("98-101", 452, "x"), parse_count("3", 12, "x")])
+    p = np.array([0.2, 0.3])
+    value = rates.interval_binomial_logp(counts["log_choose"], counts["ks"], counts["n"], p).eval()
+    expected = [
+        np.log(stats.binom.pmf(np.arange(98, 102), 452, 0.2).sum()),
+        stats.binom.logpmf(3, 12, 0.3),
+    ]
+    np.testing.assert_allclose(value, expected, rtol=1e-10)
+
+
+def test_pymc_beta_model_agrees_with_closed_form():
+    comparison = RateEvidence(
+        "morbidity", "Major morbidity", "outcome", parse_count("25%", 12, "i"),
+        parse_count("22%", 452, "r"), 0.729,
+    )
+    fit = rates.fit_rates([comparison], {"vague": FLAT}, CATALOG.clinical, CATALOG.logit_reference, 3)
+    assert fit.convergence["converged"].all()
+    table = fit.table.set_index(["method", "quantity"])
+    for quantity, tolerance in [("rd", 0.01), ("p_rd_above_0", 0.03), ("p_rr_below_1", 0.03)]:
+        pymc, exact = table.loc[("pymc", quantity), "value"], table.loc[("exact", quantity), "value"]
+        assert abs(pymc - exact) < tolerance, quantity
+    draws = fit.posteriors["rates_beta"].posterior["p_reference"].values.ravel()
+    assert draws.mean() == pytest.approx(mixture("22%", 452).mean(), abs=0.003)
