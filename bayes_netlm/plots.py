@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from scipy import stats
 
 from bayes_netlm.priors import ClinicalThresholds
@@ -73,6 +74,37 @@ def _kde_curve(draws: np.ndarray, lower: float, upper: float) -> tuple[np.ndarra
 
 def _prior_name(fit: str) -> str:
     return fit.split("|", 1)[1] if "|" in fit else fit
+
+
+RATIO_TICKS = (
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    0.7,
+    1,
+    1.5,
+    2,
+    3,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+)
+
+
+def _ratio_axis(ax: Axes) -> None:
+    """Log x-axis with plain-number ticks (0.5, 1, 2) instead of powers of ten."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, Axes]:
@@ -137,7 +169,7 @@ def hr_posterior_figure(
         lw=1,
         label=f"Important harm (HR {clinical.hr_harm:.3g})",
     )
-    ax.set_xscale("log")
+    _ratio_axis(ax)
     ax.set_xlim(np.exp(lower), np.exp(upper))
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"{HR_XLABEL}; < 1 favours cystic")
@@ -271,7 +303,7 @@ def forest_figure(table: pd.DataFrame, endpoint: str, quantity: str, label: str)
     ratio = quantity in RATIO_QUANTITIES
     ax.axvline(1.0 if ratio else 0.0, color="black", lw=1, ls=":")
     if ratio:
-        ax.set_xscale("log")
+        _ratio_axis(ax)
     ax.set_yticks(range(len(priors)), list(reversed(priors)))
     ax.set_ylim(-0.6, len(priors) - 0.4)
     ax.set_xlabel(f"{EFFECT_XLABELS[quantity]}: median and 95 % interval")

@@ -1,0 +1,389 @@
+"""One self-contained HTML page from a finished :class:`~bayes_netlm.pipeline.PublishedAnalysis`.
+
+The report only formats: every number comes from the analysis' tables, evidence and convergence
+diagnostics; nothing is computed or sampled here, and nothing is written (the caller writes the
+string). Figures are referenced by the relative paths the caller gives, so the page and its
+``figures/`` folder travel together. All text from inputs is escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from html import escape
+
+import pandas as pd
+
+from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
+from bayes_netlm.modeling.sampling import ESS_MIN, RHAT_MAX
+from bayes_netlm.pipeline import PublishedAnalysis
+from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.provenance import package_versions
+from bayes_netlm.summaries import HR_QUANTITIES, RATE_QUANTITIES, quantity_label
+
+__all__ = ["NOT_CONVERGED", "render_report"]
+
+NOT_CONVERGED = "NOT CONVERGED — do not use"
+DASH = "—"
+EFFECTS = ("hr", "rd", "rr", "or")
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 75rem;
+       margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6rem; }
+h2 { border-bottom: 2px solid #ccc; padding-bottom: .2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .88rem; }
+th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: right; vertical-align: top; }
+th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+.exact { color: #666; font-size: .8rem; }
+.ok { color: #1a7f37; font-weight: 600; }
+.fail { color: #fff; background: #c62828; font-weight: 700; padding: .1rem .3rem; }
+tr.failed td { background: #fdecea; }
+.warning { border-left: 5px solid #c62828; background: #fdecea; padding: .5rem .8rem; }
+.note { border-left: 5px solid #1a7f37; background: #eef7f0; padding: .5rem .8rem; }
+.box { border: 1px solid #ccc; background: #fafafa; padding: .6rem 1rem; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: .9rem; color: #444; }
+code { font-size: .85rem; }
+"""
+
+
+def _number(value: object, digits: int = 3) -> str:
+    """Format a number to ``digits`` significant figures, a dash if missing."""
+    if value is None:
+        return DASH
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return escape(str(value))
+    if not math.isfinite(number):
+        return DASH
+    return f"{number:.{digits}g}"
+
+
+def _fixed(value: object, decimals: int) -> str:
+    if value is None:
+        return DASH
+    number = float(value)  # type: ignore[arg-type]
+    return DASH if not math.isfinite(number) else f"{number:.{decimals}f}"
+
+
+def _value_text(row: pd.Series, quantity: str) -> str:
+    """``median (lower–upper)`` for effects, the probability for the rest."""
+    if quantity in EFFECTS:
+        decimals = 3 if quantity == "rd" else 2
+        value, lower, upper = (_fixed(row[c], decimals) for c in ("value", "lower", "upper"))
+        return f"{value} ({lower} to {upper})"
+    return _fixed(row["value"], 3)
+
+
+def _cell(rows: pd.DataFrame, quantity: str) -> str:
+    """PyMC value with the exact closed-form value beneath it, where each exists."""
+    parts = []
+    for method, prefix in (("pymc", ""), ("exact", "exact: ")):
+        match = rows[(rows["method"] == method) & (rows["quantity"] == quantity)]
+        if match.empty:
+            continue
+        text = prefix + _value_text(match.iloc[0], quantity)
+        parts.append(f'<span class="exact">{text}</span>' if method == "exact" else text)
+    return "<br>".join(parts) if parts else DASH
+
+
+def _converged(rows: pd.DataFrame) -> bool | None:
+    """Whether every MCMC row of a fit converged; None if the fit has no MCMC rows."""
+    mcmc = rows[rows["method"] == "pymc"]
+    if mcmc.empty:
+        return None
+    return bool(mcmc["converged"].astype(bool).all())
+
+
+def _status(converged: bool | None) -> str:
+    if converged is None:
+        return "exact only"
+    return (
+        '<span class="ok">yes</span>' if converged else f'<span class="fail">{NOT_CONVERGED}</span>'
+    )
+
+
+def _table(header: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
+    """Build an HTML table; ``header`` and cells are already HTML, each row carries a class."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join(
+        f"<tr{f' class="{css}"' if css else ''}>"
+        + "".join(f"<td>{c}</td>" for c in cells)
+        + "</tr>"
+        for css, cells in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _effect_table(
+    rows: pd.DataFrame, quantities: Sequence[str], clinical: ClinicalThresholds
+) -> str:
+    """One row per prior set: every quantity (PyMC and exact), the paper's p and the verdict."""
+    header = ["Prior set"] + [escape(quantity_label(q, clinical)) for q in quantities]
+    header += ["Paper p", "MCMC converged"]
+    body = []
+    for prior, group in rows.groupby("prior", sort=False):
+        spec = escape(str(group["prior_spec"].iloc[0]))
+        converged = _converged(group)
+        cells = [f"{escape(str(prior))}<br><code>{spec}</code>"]
+        cells += [_cell(group, q) for q in quantities]
+        cells += [_number(group["paper_p"].iloc[0]), _status(converged)]
+        body.append(("failed" if converged is False else "", cells))
+    return _table(header, body)
+
+
+def _evidence_block(evidence: HazardRatioEvidence | None) -> str:
+    if evidence is None:
+        return ""
+    data = evidence.data
+    parts = [
+        "<p><b>Input to the model.</b> log HR = "
+        f"{_fixed(data.estimate, 3)} (HR {_number(data.hr)}), SE {_fixed(data.se, 3)}. "
+        f"Derived from: {escape(data.derivation)}.</p>"
+    ]
+    if evidence.check is not None:
+        css = "note" if evidence.check.consistent else "warning"
+        message = escape(evidence.check.message)
+        parts.append(f'<p class="{css}"><b>Consistency check:</b> {message}</p>')
+    return "".join(parts)
+
+
+def _hr_sections(analysis: PublishedAnalysis) -> str:
+    table = analysis.table
+    hr = table[table["analysis"] == "summary_hr"]
+    clinical = analysis.catalog.clinical
+    evidence = {e.name: e for e in analysis.hr_evidence}
+    out = ['<h2 id="hazard-ratios">Hazard ratios (survival endpoints)</h2>']
+    out.append(
+        "<p>Each row is one prior set. The main value is from MCMC (PyMC); beneath it, in grey, "
+        "the exact conjugate (Normal-Normal) result, which the MCMC value should match to about "
+        "two decimals. HR is the posterior median with its 95 % credible interval.</p>"
+    )
+    for endpoint, rows in hr.groupby("endpoint", sort=False):
+        label = escape(str(rows["label"].iloc[0]))
+        out.append(f"<h3>{label} <code>{escape(str(endpoint))}</code></h3>")
+        out.append(_evidence_block(evidence.get(str(endpoint))))
+        out.append(_effect_table(rows, HR_QUANTITIES, clinical))
+    return "\n".join(out)
+
+
+def _published_counts(analysis: PublishedAnalysis, endpoint: str) -> str:
+    for rate in analysis.study.rates:
+        if rate.name == endpoint:
+            groups = []
+            for name, count in (
+                (analysis.study.index_label, rate.index),
+                (analysis.study.reference_label, rate.reference),
+            ):
+                counts = f"{count.low}" if count.low == count.high else f"{count.low}–{count.high}"
+                groups.append(f"{escape(name)}: {escape(count.text)} of {count.n} (count {counts})")
+            return f"<p><b>Published:</b> {'; '.join(groups)}; p = {_number(rate.p_value)}.</p>"
+    return ""
+
+
+def _rates_section(analysis: PublishedAnalysis) -> str:
+    table = analysis.table
+    rates = table[table["analysis"] == "rates"]
+    clinical = analysis.catalog.clinical
+    out = ['<h2 id="rates">Rates (binary outcomes and characteristics)</h2>']
+    out.append(
+        "<p>RD = rate(cystic) − rate(solid); RR and OR compare cystic with solid. Effects are "
+        "posterior medians with 95 % credible intervals. Where an exact closed form exists "
+        "(independent Beta priors) it is shown in grey beneath the MCMC value; the rounding of "
+        "published percentages is handled in the model.</p>"
+    )
+    if rates.empty:
+        out.append("<p>No rate comparisons in this run.</p>")
+    for endpoint, rows in rates.groupby("endpoint", sort=False):
+        label = escape(str(rows["label"].iloc[0]))
+        out.append(f"<h3>{label} <code>{escape(str(endpoint))}</code></h3>")
+        out.append(_published_counts(analysis, str(endpoint)))
+        out.append(_effect_table(rows, RATE_QUANTITIES, clinical))
+    return "\n".join(out)
+
+
+def _convergence_section(analysis: PublishedAnalysis) -> str:
+    conv = analysis.convergence
+    body = []
+    for _, row in conv.iterrows():
+        ok = bool(row["converged"])
+        cells = [
+            escape(str(row["fit"])),
+            escape(str(row["analysis"])),
+            _fixed(row["r_hat"], 3),
+            _fixed(row["ess_bulk"], 0),
+            _fixed(row["ess_tail"], 0),
+            escape(str(row["divergences"])),
+            _status(ok),
+        ]
+        body.append(("" if ok else "failed", cells))
+    header = ["Fit (endpoint|prior)", "Analysis", "R-hat", "ESS bulk", "ESS tail"]
+    header += ["Divergences", "Verdict"]
+    failed = int((~conv["converged"].astype(bool)).sum()) if not conv.empty else 0
+    verdict = (
+        f'<p class="warning"><b>{failed} fit(s) did not converge.</b> Their MCMC results are '
+        "flagged in the tables above and must not be used.</p>"
+        if failed
+        else '<p class="note">Every fit converged.</p>'
+    )
+    return (
+        '<h2 id="convergence">Convergence diagnostics</h2>'
+        f"<p>A fit passes when R-hat ≤ {RHAT_MAX:g}, bulk and tail ESS ≥ {ESS_MIN} and there are "
+        "no divergences (divergences are counted per batch of fits sampled together).</p>"
+        + verdict
+        + _table(header, body)
+    )
+
+
+def _figures_section(figures: dict[str, str]) -> str:
+    if not figures:
+        return ""
+    items = [
+        f'<figure><img src="{escape(path, quote=True)}" alt="{escape(caption, quote=True)}">'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+        for caption, path in figures.items()
+    ]
+    return '<h2 id="figures">Figures</h2>' + "\n".join(items)
+
+
+def _warnings_box(analysis: PublishedAnalysis) -> str:
+    items = [
+        f"{escape(e.label)}: the derived hazard ratio failed its consistency check (see below)."
+        for e in analysis.hr_evidence
+        if e.check is not None and not e.check.consistent
+    ]
+    conv = analysis.convergence
+    items += [
+        f"Fit {escape(str(fit))}: {NOT_CONVERGED}."
+        for fit in conv.loc[~conv["converged"].astype(bool), "fit"]
+    ]
+    if not items:
+        return ""
+    return (
+        '<div class="warning"><b>Read with care:</b><ul>'
+        + "".join(f"<li>{item}</li>" for item in items)
+        + "</ul></div>"
+    )
+
+
+def _header(analysis: PublishedAnalysis) -> str:
+    study = analysis.study
+    clinical = analysis.catalog.clinical
+    index, reference = escape(study.index_label), escape(study.reference_label)
+    lo, hi = clinical.hr_equivalence
+    reported = [(e.label, e.paper_p) for e in analysis.hr_evidence]
+    reported += [(r.label, r.p_value) for r in study.rates]
+    p_list = "".join(f"<li>{escape(name)}: p = {_number(p)}</li>" for name, p in reported)
+    priors = analysis.table.drop_duplicates(["analysis", "prior"])
+    prior_rows = [
+        (
+            "",
+            [
+                escape(str(r["prior"])),
+                escape(str(r["analysis"])),
+                f"<code>{escape(str(r['prior_spec']))}</code>",
+            ],
+        )
+        for _, r in priors.iterrows()
+    ]
+    return f"""
+<h1>Bayesian re-analysis: {index} vs {reference}</h1>
+<p class="box">{escape(study.citation)}</p>
+<h2 id="summary">In plain words</h2>
+<p><b>What the study reported.</b> The paper compared patients with {index} and {reference}
+liver metastases and reported p-values, no hazard ratios, confidence intervals or event counts.
+Its p-values:</p>
+<ul>{p_list}</ul>
+<p>A large p-value means the data could not rule out "no difference"; it does not show that the
+groups are the same, least of all with a small group.</p>
+<p><b>What this re-analysis adds.</b> For every endpoint it gives the probability, given the
+published numbers and a stated prior, that the {index} group does better, that the difference is
+clinically important (HR below {clinical.hr_important:g}: benefit; above {clinical.hr_harm:.3g}:
+harm; a risk difference beyond ±{clinical.rd_important:g}), or that it is practically negligible
+(HR between {lo:g} and {hi:g}; risk difference within ±{clinical.rd_equivalence:g}). Several prior
+sets are used so that the reader sees how much each conclusion depends on prior beliefs. Hazard
+ratios are reconstructed from the published medians and p-values assuming exponential survival,
+and each reconstruction is checked against what the group sizes allow.</p>
+<p><b>Sign convention.</b> HR = hazard({index}) / hazard({reference}): HR &lt; 1 favours
+{index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
+{_warnings_box(analysis)}
+<h3>Prior sets</h3>
+{_table(["Prior set", "Analysis", "Specification"], prior_rows)}
+"""
+
+
+def _provenance_section(analysis: PublishedAnalysis, elapsed_seconds: float) -> str:
+    study, spec = analysis.study, analysis.spec
+    sampler = spec.sampler
+    inputs = [
+        ("Citation", escape(study.citation)),
+        ("Published-numbers file", f"<code>{escape(str(study.path))}</code>"),
+        ("Its sha256", f"<code>{escape(study.sha256)}</code>"),
+        ("Run specification", f"<code>{escape(str(spec.path))}</code>"),
+        ("Its sha256", f"<code>{escape(spec.sha256)}</code>"),
+        ("Prior catalogue", f"<code>{escape(str(analysis.catalog.path))}</code>"),
+        ("Seed", escape(str(analysis.seed))),
+        (
+            "Sampler",
+            f"{sampler.chains} chains × {sampler.draws} draws after {sampler.tune} tuning steps",
+        ),
+    ]
+    versions = package_versions()
+    minutes = f" ({elapsed_seconds / 60:.1f} min)" if elapsed_seconds >= 60 else ""
+    return (
+        '<h2 id="provenance">Inputs and provenance</h2>'
+        + _table(["Item", "Value"], [("", [k, v]) for k, v in inputs])
+        + "<h3>Package versions</h3>"
+        + _table(
+            ["Package", "Version"],
+            [("", [escape(k), escape(v)]) for k, v in versions.items()],
+        )
+        + f'<p id="runtime"><b>Total run time:</b> {elapsed_seconds:.1f} s{minutes}.</p>'
+    )
+
+
+def render_report(
+    analysis: PublishedAnalysis,
+    figures: dict[str, str],
+    elapsed_seconds: float,
+    extra_sections: list[str] | None = None,
+) -> str:
+    """Render the whole re-analysis as one self-contained HTML page.
+
+    Parameters
+    ----------
+    analysis : PublishedAnalysis
+        The finished analysis (tables, evidence, convergence, study and spec provenance).
+    figures : dict of str to str
+        Caption -> path of a saved figure, relative to where the HTML file will be written
+        (e.g. ``"figures/hr_os_full.png"``); shown in the given order.
+    elapsed_seconds : float
+        Total run time, reported as given.
+    extra_sections : list of str, optional
+        Ready-made HTML fragments (trusted, inserted unescaped) placed before the provenance
+        section, e.g. a patient-level analysis.
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    """
+    body = [
+        _header(analysis),
+        _hr_sections(analysis),
+        _rates_section(analysis),
+        _figures_section(figures),
+        _convergence_section(analysis),
+        *(extra_sections or []),
+        _provenance_section(analysis, elapsed_seconds),
+    ]
+    title = escape(f"Bayesian re-analysis: {analysis.study.citation}")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )

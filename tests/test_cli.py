@@ -1,0 +1,134 @@
+"""The real command, run end to end in a subprocess (as a user runs it)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bayes_netlm.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bayes_netlm(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "bayes_netlm.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        timeout=600,
+    )
+
+
+def test_hr_reproduces_textbook_conjugate_update():
+    # prior N(0, 1) on log HR, HR = e with 95 % CI e^(1 -/+ 1.96): y = 1, SE = 1 -> N(0.5, 1/2)
+    import math
+
+    lo, hi = math.exp(1 - 1.959963984540054), math.exp(1 + 1.959963984540054)
+    result = bayes_netlm(
+        "hr", "--hr", str(math.e), "--ci", repr(lo), repr(hi), "--prior", "normal:0,1",
+        "--json", "--exact-only",
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert round(out["estimate"]["median"], 3) == round(math.exp(0.5), 3)
+    sd = math.sqrt(0.5)
+    assert [round(x, 3) for x in out["estimate"]["ci95"]] == [
+        round(math.exp(0.5 - 1.959963984540054 * sd), 3),
+        round(math.exp(0.5 + 1.959963984540054 * sd), 3),
+    ]
+    assert round(out["probabilities"]["below_1"], 3) == 0.240  # Phi(-0.5 / 0.7071) = 0.2398
+
+
+def test_hr_with_mcmc_check_json_shape():
+    result = bayes_netlm("hr", "--medians", "13.8", "10.6", "--p", "0.513", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["estimate"]["measure"] == "HR"
+    assert out["mcmc_check"]["converged"] is True
+    assert abs(out["mcmc_check"]["probabilities"]["below_1"] - out["probabilities"]["below_1"]) < 0.03
+
+
+def test_rates_json_shape_and_exact_values():
+    result = bayes_netlm(
+        "rates", "--index", "cystic", "1/1", "--reference", "solid", "0/1", "--json", "--exact-only"
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out["estimates"]) == {"RD", "RR", "OR"}
+    assert out["probabilities"]["rd_above_0"] == pytest.approx(5 / 6, abs=1e-6)
+    assert {"median", "ci95"} <= set(out["estimates"]["RD"])
+    assert "rr_below_1" in out["probabilities"]
+
+
+def test_rates_logor_prior_uses_mcmc():
+    result = bayes_netlm(
+        "rates", "--index", "cystic", "25%/12", "--reference", "solid", "22%/452",
+        "--prior", "skeptical", "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["method"] == "PyMC NUTS" and out["converged"] is True
+    assert out["reference"]["counts"] == "98-101/452"
+
+
+BAD_INPUTS = [
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "hopeful"], "unknown prior set 'hopeful'"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,0"], "SD must be positive"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,-1"], "SD must be positive"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:zero"], "cannot read the prior"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "beta:1,1"], "does not fit"),
+    (["hr", "--hr", "0.8", "--ci", "0.9", "1.3"], "does not bracket"),
+    (["hr", "--hr", "0.8", "--p", "0"], "outside (0, 1]"),
+    (["hr", "--hr", "0.8", "--p", "1.5"], "outside (0, 1]"),
+    (["hr", "--hr", "-0.8", "--p", "0.5"], "not a positive number"),
+    (["hr", "--hr", "0.8"], "needs --ci LO HI or --p P"),
+    (["hr", "--medians", "13.8", "10.6"], "needs the two-sided --p"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--threshold", "1.4"], "not a hazard ratio below 1"),
+    (["rates", "--index", "a", "13/12", "--reference", "b", "3/12"], "above the group size"),
+    (["rates", "--index", "a", "3/-12", "--reference", "b", "3/12"], "not a whole number"),
+    (["rates", "--index", "a", "3of12", "--reference", "b", "3/12"], "cannot read '3of12' as K/N"),
+    (["rates", "--index", "a", "101%/12", "--reference", "b", "3/12"], "over 100"),
+    (["rates", "--index", "a", "3/12", "--reference", "b", "9-3/12"], "lower bound above"),
+    (["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "beta:0,1"], "positive"),
+    (["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "normal:0,1"], "does not fit"),
+    (["rates", "--index", "a", "3/0", "--reference", "b", "3/12"], "not positive"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_exits_2_with_one_clear_message(args, message, tmp_path, monkeypatch, capsys):
+    # in-process (the console script's own main) to keep 20 cases fast; subprocess runs are above
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("error:") == 1
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_run_with_bad_spec_exits_2_and_keeps_previous_results(tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / ".bayes-netlm-results").write_text("x")
+    (out / "report.html").write_text("previous")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[data]\npublished = "data/ammann2025.toml"\n')
+    result = bayes_netlm("run", "--out", str(out), "--spec", str(spec))
+    assert result.returncode == 2
+    assert "missing field" in result.stderr
+    assert (out / "report.html").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "spec.toml"]
+
+
+def test_run_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "thesis.tex").write_text("mine")
+    result = bayes_netlm("run", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "not made by bayes-netlm" in result.stderr
+    assert (tmp_path / "thesis.tex").read_text() == "mine"

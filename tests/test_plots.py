@@ -1,0 +1,153 @@
+"""Real rendering of every figure from small synthetic posteriors and tables (no sampling)."""
+
+from __future__ import annotations
+
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from matplotlib.figure import Figure
+
+from bayes_netlm import plots
+from bayes_netlm.priors import ClinicalThresholds
+
+CLINICAL = ClinicalThresholds(
+    hr_important=0.7,
+    hr_equivalence=(0.8, 1.25),
+    or_important=1.5,
+    rd_important=0.05,
+    rd_equivalence=0.025,
+    tail_probability=0.05,
+)
+PRIORS = ("vague", "skeptical", "enthusiastic")
+
+
+def _tree(variables: dict[str, tuple[float, float]], fits: list[str], seed: int) -> xr.DataTree:
+    rng = np.random.default_rng(seed)
+    shape = (4, 250, len(fits))
+    data = {
+        name: (("chain", "draw", "fit"), rng.normal(loc, scale, shape))
+        for name, (loc, scale) in variables.items()
+    }
+    posterior = xr.Dataset(
+        data, coords={"chain": np.arange(4), "draw": np.arange(250), "fit": fits}
+    )
+    return xr.DataTree.from_dict({"posterior": posterior})
+
+
+@pytest.fixture
+def hr_tree() -> xr.DataTree:
+    fits = [f"{e}|{p}" for e in ("os_full", "pfs_full") for p in PRIORS]
+    tree = _tree({"log_hr": (-0.26, 0.4)}, fits, seed=1)
+    tree["posterior"]["hr"] = np.exp(tree.posterior["log_hr"])
+    return tree
+
+
+@pytest.fixture
+def rate_trees() -> dict[str, xr.DataTree]:
+    return {
+        "rates_beta": _tree({"rd": (0.03, 0.08)}, ["major_morbidity|vague"], seed=2),
+        "rates_logor": _tree(
+            {"rd": (0.01, 0.03)},
+            ["major_morbidity|skeptical", "major_morbidity|enthusiastic", "mortality|skeptical"],
+            seed=3,
+        ),
+    }
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    rows = []
+    for i, prior in enumerate(PRIORS):
+        for method in ("pymc", "exact"):
+            for quantity, value in (("hr", 0.8 + 0.1 * i), ("rd", 0.02 * i)):
+                rows.append(
+                    {
+                        "endpoint": "os_full",
+                        "prior": prior,
+                        "method": method,
+                        "quantity": quantity,
+                        "value": value,
+                        "lower": value - 0.3 if quantity == "hr" else value - 0.1,
+                        "upper": value + 0.9 if quantity == "hr" else value + 0.1,
+                        # one failed MCMC fit, drawn in red
+                        "converged": not (method == "pymc" and prior == "enthusiastic"),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _save(figure: Figure, path) -> np.ndarray:
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    assert path.stat().st_size > 10_000
+    image = mpimg.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400
+    return image
+
+
+def test_hr_posterior_figure(hr_tree, tmp_path):
+    figure = plots.hr_posterior_figure(hr_tree, "os_full", "Overall survival", CLINICAL)
+    ax = figure.axes[0]
+    assert ax.get_xscale() == "log"
+    assert "Hazard ratio (cystic / solid)" in ax.get_xlabel()
+    assert ax.get_ylabel() == "Posterior density"
+    assert "Overall survival" in ax.get_title()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {f"Prior: {p}" for p in PRIORS} <= set(legend)
+    assert any("Equivalence" in t for t in legend)
+    _save(figure, tmp_path / "hr.png")
+
+
+def test_hr_posterior_figure_unknown_endpoint(hr_tree):
+    with pytest.raises(ValueError, match="no fit"):
+        plots.hr_posterior_figure(hr_tree, "nope", "Nope", CLINICAL)
+
+
+def test_rd_posterior_figure_collects_fits_from_every_tree(rate_trees, tmp_path):
+    figure = plots.rd_posterior_figure(rate_trees, "major_morbidity", "Major morbidity", CLINICAL)
+    ax = figure.axes[0]
+    assert ax.get_xscale() == "linear"
+    assert ax.get_xlabel() == "Risk difference (cystic - solid)"
+    assert ax.get_ylabel() == "Posterior density"
+    assert "Major morbidity" in ax.get_title()
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"Prior: vague", "Prior: skeptical", "Prior: enthusiastic"} <= legend
+    assert "Prior: mortality" not in " ".join(legend)
+    _save(figure, tmp_path / "rd.png")
+
+
+def test_forest_figure_hr_log_scale(table, tmp_path):
+    figure = plots.forest_figure(table, "os_full", "hr", "Overall survival")
+    ax = figure.axes[0]
+    assert ax.get_xscale() == "log"
+    assert "Hazard ratio" in ax.get_xlabel()
+    assert ax.get_title() == "Overall survival"
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(PRIORS))
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert legend == {"PyMC (MCMC)", "Exact closed form", "PyMC, NOT CONVERGED"}
+    _save(figure, tmp_path / "forest_hr.png")
+
+
+def test_forest_figure_rd_linear(table, tmp_path):
+    figure = plots.forest_figure(table, "os_full", "rd", "Risk difference")
+    assert figure.axes[0].get_xscale() == "linear"
+    _save(figure, tmp_path / "forest_rd.png")
+
+
+def test_forest_figure_rejects_probabilities(table):
+    with pytest.raises(ValueError, match="effects"):
+        plots.forest_figure(table, "os_full", "p_below_1", "x")
+    with pytest.raises(ValueError, match="no 'rr' rows"):
+        plots.forest_figure(table, "os_full", "rr", "x")
+
+
+def test_rank_figure_limits_fits(hr_tree, tmp_path):
+    figure = plots.rank_figure(hr_tree, "log_hr", max_fits=2)
+    assert isinstance(figure, Figure)
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert len(titles) == 2 and all("log_hr" in t for t in titles)
+    assert "Rank plot of log_hr" in figure.get_suptitle()
+    _save(figure, tmp_path / "rank.png")

@@ -1,0 +1,203 @@
+"""Render the HTML report from a small hand-built analysis (closed-form rows, no sampling)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from bayes_netlm.evidence.counts import CountRange
+from bayes_netlm.evidence.published import PublishedStudy, RateEvidence
+from bayes_netlm.modeling.hazard_ratio import (
+    HazardRatioEvidence,
+    conjugate_posterior,
+    from_medians,
+    information_check,
+)
+from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
+from bayes_netlm.modeling.sampling import SamplerSettings
+from bayes_netlm.pipeline import PublishedAnalysis
+from bayes_netlm.priors import ClinicalThresholds, NormalPrior, PriorCatalog
+from bayes_netlm.report import NOT_CONVERGED, render_report
+from bayes_netlm.spec import RunSpec
+from bayes_netlm.summaries import hr_summary_exact, rates_summary_from_draws
+
+CLINICAL = ClinicalThresholds(
+    hr_important=0.7,
+    hr_equivalence=(0.8, 1.25),
+    or_important=1.5,
+    rd_important=0.05,
+    rd_equivalence=0.025,
+    tail_probability=0.05,
+)
+HR_PRIORS = {"vague": NormalPrior(0.0, 5.0), "skeptical": NormalPrior(0.0, 0.2168)}
+FAILED_FIT = "pfs_full|skeptical"
+
+
+def _convergence(fits: list[str], failed: str | None = None) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "r_hat": [1.2 if f == failed else 1.001 for f in fits],
+            "ess_bulk": [50.0 if f == failed else 4000.0 for f in fits],
+            "ess_tail": [60.0 if f == failed else 3000.0 for f in fits],
+            "divergences": [3 if f == failed else 0 for f in fits],
+        },
+        index=pd.Index(fits, name="fit"),
+    )
+    table["converged"] = [f != failed for f in fits]
+    return table
+
+
+def _analysis() -> PublishedAnalysis:
+    evidence = []
+    for name, label, medians, p in (
+        ("os_full", "Overall survival, full cohort", (13.8, 10.6), 0.513),
+        ("pfs_full", "Hepatic progression-free survival <full>", (0.71, 1.78), 0.507),
+    ):
+        data = from_medians(*medians, p)
+        evidence.append(HazardRatioEvidence(name, label, data, p, information_check(data, 12, 452)))
+    rows: list[dict[str, object]] = []
+    fits = []
+    for e in evidence:
+        for prior_name, prior in HR_PRIORS.items():
+            fit = f"{e.name}|{prior_name}"
+            fits.append(fit)
+            common = {
+                "analysis": "summary_hr",
+                "endpoint": e.name,
+                "label": e.label,
+                "prior": prior_name,
+                "prior_spec": str(prior),
+                "paper_p": e.paper_p,
+            }
+            summary = hr_summary_exact(conjugate_posterior(prior, e.data), CLINICAL)
+            rows += summary_rows(summary, method="pymc", converged=fit != FAILED_FIT, **common)
+            rows += summary_rows(summary, method="exact", converged=True, **common)
+    hazard_ratios = FitResult(
+        pd.DataFrame(rows, columns=TABLE_COLUMNS),
+        _convergence(fits, FAILED_FIT),
+        {"summary_hr": xr.DataTree()},
+    )
+
+    rng = np.random.default_rng(0)
+    p_index, p_reference = rng.beta(4, 10, 2000), rng.beta(100, 354, 2000)
+    rate_common = {
+        "analysis": "rates",
+        "endpoint": "major_morbidity",
+        "label": "Major morbidity",
+        "prior": "vague",
+        "prior_spec": "beta:1,1",
+        "paper_p": 0.729,
+    }
+    summary = rates_summary_from_draws(p_index, p_reference, CLINICAL)
+    rate_rows = summary_rows(summary, method="pymc", converged=True, **rate_common)
+    rate_rows += summary_rows(summary, method="exact", converged=True, **rate_common)
+    rates = FitResult(
+        pd.DataFrame(rate_rows, columns=TABLE_COLUMNS), _convergence(["major_morbidity|vague"])
+    )
+
+    study = PublishedStudy(
+        citation="Ammann M, et al. Eur J Surg Oncol. 2025;51(1):109464.",
+        index_label="cystic",
+        reference_label="solid",
+        rates=(
+            RateEvidence(
+                "major_morbidity",
+                "Major morbidity",
+                "outcome",
+                CountRange(3, 3, 12, "25%"),
+                CountRange(98, 101, 452, "22%"),
+                0.729,
+            ),
+        ),
+        survival=(),
+        path="data/ammann2025.toml",
+        sha256="ab" * 32,
+    )
+    catalog = PriorCatalog({}, CLINICAL, NormalPrior(-1.0, 1.0, "log_or"), "models/prior_sets.toml")
+    spec = RunSpec(
+        published=Path("data/ammann2025.toml"),
+        prior_sets=Path("models/prior_sets.toml"),
+        hr_prior_sets=tuple(HR_PRIORS),
+        rate_prior_sets=("vague",),
+        sampler=SamplerSettings(),
+        path=Path("models/published.toml"),
+        sha256="cd" * 32,
+    )
+    return PublishedAnalysis(study, catalog, spec, 20250101, evidence, hazard_ratios, rates)
+
+
+FIGURES = {
+    "Posterior hazard ratio, overall survival": "figures/hr_os_full.png",
+    "Risk difference <major morbidity>": "figures/rd_major_morbidity.png",
+}
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_report(_analysis(), FIGURES, 83.4, extra_sections=["<h2>Extra part</h2>"])
+
+
+def test_document_and_sections(html):
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    for heading in (
+        "In plain words",
+        "Hazard ratios (survival endpoints)",
+        "Rates (binary outcomes and characteristics)",
+        "Figures",
+        "Convergence diagnostics",
+        "Inputs and provenance",
+        "Package versions",
+        "Extra part",
+    ):
+        assert heading in html
+    assert "Sign convention" in html and "HR &lt; 1 favours" in html
+
+
+def test_every_endpoint_label_is_shown_and_escaped(html):
+    assert "Overall survival, full cohort" in html
+    assert "Hepatic progression-free survival &lt;full&gt;" in html
+    assert "<full>" not in html
+    assert "Major morbidity" in html
+    assert "25%" in html and "98–101" in html
+
+
+def test_inconsistent_check_is_a_highlighted_warning(html):
+    assert 'class="warning"><b>Consistency check:</b> WARNING: SE' in html
+    assert "not consistent with proportional hazards" in html
+
+
+def test_failed_fit_is_flagged(html):
+    assert NOT_CONVERGED in html
+    assert f'<span class="fail">{NOT_CONVERGED}</span>' in html
+    assert '<tr class="failed">' in html
+    assert "1 fit(s) did not converge" in html
+    assert FAILED_FIT in html
+
+
+def test_no_flag_when_everything_converged():
+    analysis = _analysis()
+    analysis.hazard_ratios.table["converged"] = True
+    analysis.hazard_ratios.convergence["converged"] = True
+    html = render_report(analysis, {}, 1.0)
+    assert NOT_CONVERGED not in html
+    assert "Every fit converged." in html
+    assert '<h2 id="figures">' not in html
+
+
+def test_figures_and_provenance(html):
+    for path in FIGURES.values():
+        assert f'<img src="{path}"' in html
+    assert "Risk difference &lt;major morbidity&gt;" in html
+    assert "ab" * 32 in html and "cd" * 32 in html
+    assert "20250101" in html
+    assert "pymc" in html and "arviz-plots" in html
+    assert "83.4 s" in html and "(1.4 min)" in html
+
+
+def test_exact_value_shown_next_to_mcmc(html):
+    # 2 endpoints x 2 priors x 5 HR quantities, plus 8 rate quantities
+    assert html.count('<span class="exact">exact: ') == 2 * 2 * 5 + 8
