@@ -1,0 +1,1 @@
+"""bayes-netlm: Bayesian re-analysis of cystic vs solid NETLM outcomes."""

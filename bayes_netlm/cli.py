@@ -45,7 +45,9 @@ def _hr_threshold(clinical: ClinicalThresholds, threshold: float | None) -> Clin
         return clinical
     if not 0 < threshold < 1:
         raise InputError.single(
-            "--threshold", f"{threshold:g} is not a hazard ratio below 1", "give 0 < HR < 1, e.g. 0.7"
+            "--threshold",
+            f"{threshold:g} is not a hazard ratio below 1",
+            "give 0 < HR < 1, e.g. 0.7",
         )
     return replace(clinical, hr_important=threshold)
 
@@ -206,7 +208,9 @@ def _format_result(result: dict[str, Any]) -> str:
 def _command_run(args: argparse.Namespace) -> str:
     from bayes_netlm.run import run_published
 
-    return run_published(Path(args.out), args.seed, Path(args.spec) if args.spec else None, args.started)
+    return run_published(
+        Path(args.out), args.seed, Path(args.spec) if args.spec else None, args.started
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -242,7 +246,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print JSON")
         command.add_argument("--seed", type=int, default=DEFAULT_SEED)
         command.add_argument(
-            "--exact-only", action="store_true", help="skip the MCMC check where a closed form exists"
+            "--exact-only",
+            action="store_true",
+            help="skip the MCMC check where a closed form exists",
         )
     return parser
 

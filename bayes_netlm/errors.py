@@ -25,6 +25,7 @@ class Problem:
         What is wrong with it.
     fix : str
         How to put it right.
+
     """
 
     where: str

@@ -79,6 +79,7 @@ def results_folder(out: str | Path) -> Iterator[ResultsFolder]:
     ------
     InputError
         ``out`` is a file, or a non-empty folder that bayes-netlm did not make.
+
     """
     out = Path(out).resolve()
     _check_replaceable(out)

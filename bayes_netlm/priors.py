@@ -153,6 +153,7 @@ def parse_prior(
     ------
     InputError
         Malformed string, a form that does not fit the scale, SD <= 0, or Beta parameters <= 0.
+
     """
     allowed = "normal:MEAN,SD" if scale == "log_hr" else "beta:A,B or logor:MEAN,SD"
     if clinical is not None and text.strip() in RULES:
@@ -227,6 +228,7 @@ def load_prior_catalog(path: str | Path = DEFAULT_PRIOR_FILE) -> PriorCatalog:
     ------
     InputError
         Unreadable file, missing thresholds, or every malformed prior, named by set and field.
+
     """
     path = Path(path)
     try:

@@ -1,4 +1,4 @@
-"""What produced a result: package versions, input hashes, priors, seed; stored on every posterior."""
+"""What produced a result: package versions, input hashes, priors, seed; kept on posteriors."""
 
 from __future__ import annotations
 
@@ -42,5 +42,7 @@ def package_versions() -> dict[str, str]:
 def stamp(tree: xr.DataTree, record: dict[str, Any]) -> xr.DataTree:
     """Record provenance on a posterior's root attributes (JSON strings survive netCDF)."""
     full = {**record, "packages": package_versions()}
-    tree.attrs.update({f"bayes_netlm_{key}": json.dumps(value, default=str) for key, value in full.items()})
+    tree.attrs.update(
+        {f"bayes_netlm_{key}": json.dumps(value, default=str) for key, value in full.items()}
+    )
     return tree

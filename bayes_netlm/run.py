@@ -101,5 +101,7 @@ def run_published(
         elapsed = time.perf_counter() - started
         folder.text("report.html", render_report(analysis, figures, elapsed))
     failed = int((~analysis.convergence["converged"]).sum())
-    status = "all fits converged" if not failed else f"{failed} FITS FAILED their convergence checks"
+    status = (
+        "all fits converged" if not failed else f"{failed} FITS FAILED their convergence checks"
+    )
     return f"bayes-netlm run: results in {out}; {status}; finished in {elapsed:.1f} s"

@@ -1,4 +1,4 @@
-"""The run specification (``models/published.toml``): which data, prior sets and sampler settings."""
+"""The run specification (``models/published.toml``): data, prior sets, sampler settings."""
 
 from __future__ import annotations
 
@@ -36,13 +36,16 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
     ------
     InputError
         Unreadable file, invalid TOML, or a missing or mistyped field.
+
     """
     path = Path(path)
     try:
         raw = path.read_bytes()
         doc = tomllib.loads(raw.decode("utf-8"))
     except OSError as error:
-        raise InputError.single(str(path), f"cannot read ({error.strerror})", "check the path") from None
+        raise InputError.single(
+            str(path), f"cannot read ({error.strerror})", "check the path"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from None
     try:
@@ -62,6 +65,10 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
             sha256=hashlib.sha256(raw).hexdigest(),
         )
     except KeyError as missing:
-        raise InputError.single(str(path), f"missing field {missing}", "see models/published.toml") from None
+        raise InputError.single(
+            str(path), f"missing field {missing}", "see models/published.toml"
+        ) from None
     except (TypeError, ValueError) as error:
-        raise InputError.single(str(path), f"invalid value ({error})", "see models/published.toml") from None
+        raise InputError.single(
+            str(path), f"invalid value ({error})", "see models/published.toml"
+        ) from None

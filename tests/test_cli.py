@@ -30,8 +30,16 @@ def test_hr_reproduces_textbook_conjugate_update():
 
     lo, hi = math.exp(1 - 1.959963984540054), math.exp(1 + 1.959963984540054)
     result = bayes_netlm(
-        "hr", "--hr", str(math.e), "--ci", repr(lo), repr(hi), "--prior", "normal:0,1",
-        "--json", "--exact-only",
+        "hr",
+        "--hr",
+        str(math.e),
+        "--ci",
+        repr(lo),
+        repr(hi),
+        "--prior",
+        "normal:0,1",
+        "--json",
+        "--exact-only",
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -50,7 +58,9 @@ def test_hr_with_mcmc_check_json_shape():
     out = json.loads(result.stdout)
     assert out["estimate"]["measure"] == "HR"
     assert out["mcmc_check"]["converged"] is True
-    assert abs(out["mcmc_check"]["probabilities"]["below_1"] - out["probabilities"]["below_1"]) < 0.03
+    assert (
+        abs(out["mcmc_check"]["probabilities"]["below_1"] - out["probabilities"]["below_1"]) < 0.03
+    )
 
 
 def test_rates_json_shape_and_exact_values():
@@ -67,8 +77,16 @@ def test_rates_json_shape_and_exact_values():
 
 def test_rates_logor_prior_uses_mcmc():
     result = bayes_netlm(
-        "rates", "--index", "cystic", "25%/12", "--reference", "solid", "22%/452",
-        "--prior", "skeptical", "--json",
+        "rates",
+        "--index",
+        "cystic",
+        "25%/12",
+        "--reference",
+        "solid",
+        "22%/452",
+        "--prior",
+        "skeptical",
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -94,8 +112,14 @@ BAD_INPUTS = [
     (["rates", "--index", "a", "3of12", "--reference", "b", "3/12"], "cannot read '3of12' as K/N"),
     (["rates", "--index", "a", "101%/12", "--reference", "b", "3/12"], "over 100"),
     (["rates", "--index", "a", "3/12", "--reference", "b", "9-3/12"], "lower bound above"),
-    (["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "beta:0,1"], "positive"),
-    (["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "normal:0,1"], "does not fit"),
+    (
+        ["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "beta:0,1"],
+        "positive",
+    ),
+    (
+        ["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "normal:0,1"],
+        "does not fit",
+    ),
     (["rates", "--index", "a", "3/0", "--reference", "b", "3/12"], "not positive"),
 ]
 

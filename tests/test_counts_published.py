@@ -63,8 +63,8 @@ def test_published_file_loads_every_abstract_number():
 
 
 def test_published_file_reports_every_problem(tmp_path):
-    text = DATA.read_text().replace('p_value = 0.729', 'p_value = 1.5')
-    text = text.replace('median_index = 13.8\n', '', 1)
+    text = DATA.read_text().replace("p_value = 0.729", "p_value = 1.5")
+    text = text.replace("median_index = 13.8\n", "", 1)
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     with pytest.raises(InputError) as caught:

@@ -72,14 +72,23 @@ def test_interval_logp_matches_scipy():
 
 def test_pymc_beta_model_agrees_with_closed_form():
     comparison = RateEvidence(
-        "morbidity", "Major morbidity", "outcome", parse_count("25%", 12, "i"),
-        parse_count("22%", 452, "r"), 0.729,
+        "morbidity",
+        "Major morbidity",
+        "outcome",
+        parse_count("25%", 12, "i"),
+        parse_count("22%", 452, "r"),
+        0.729,
     )
-    fit = rates.fit_rates([comparison], {"vague": FLAT}, CATALOG.clinical, CATALOG.logit_reference, 3)
+    fit = rates.fit_rates(
+        [comparison], {"vague": FLAT}, CATALOG.clinical, CATALOG.logit_reference, 3
+    )
     assert fit.convergence["converged"].all()
     table = fit.table.set_index(["method", "quantity"])
     for quantity, tolerance in [("rd", 0.01), ("p_rd_above_0", 0.03), ("p_rr_below_1", 0.03)]:
-        pymc, exact = table.loc[("pymc", quantity), "value"], table.loc[("exact", quantity), "value"]
+        pymc, exact = (
+            table.loc[("pymc", quantity), "value"],
+            table.loc[("exact", quantity), "value"],
+        )
         assert abs(pymc - exact) < tolerance, quantity
     draws = fit.posteriors["rates_beta"].posterior["p_reference"].values.ravel()
     assert draws.mean() == pytest.approx(mixture("22%", 452).mean(), abs=0.003)

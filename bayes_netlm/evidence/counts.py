@@ -33,6 +33,7 @@ class CountRange:
         Group size.
     text : str
         The figure as published, e.g. ``"22%"``.
+
     """
 
     low: int
@@ -86,6 +87,7 @@ def parse_count(text: str, n: int, where: str) -> CountRange:
     InputError
         Malformed text, a percentage over 100, a count above ``n``, an interval whose bounds are
         reversed, or a percentage no count of ``n`` can produce.
+
     """
     if n <= 0:
         raise InputError.single(where, f"group size {n} is not positive", "give N >= 1")

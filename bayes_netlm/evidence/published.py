@@ -115,7 +115,7 @@ class _Fields:
 
 
 def _rate(fields: _Fields, n_index: int | None, n_reference: int | None) -> RateEvidence | None:
-    values = (
+    values: tuple[Any, ...] = (
         fields.get("name", str),
         fields.get("label", str),
         fields.get("kind", str),
@@ -127,7 +127,7 @@ def _rate(fields: _Fields, n_index: int | None, n_reference: int | None) -> Rate
 
 
 def _survival(fields: _Fields) -> SurvivalSummary | None:
-    values = (
+    values: tuple[Any, ...] = (
         fields.get("name", str),
         fields.get("endpoint", str),
         fields.get("label", str),
@@ -140,7 +140,10 @@ def _survival(fields: _Fields) -> SurvivalSummary | None:
     n_reference = fields.positive("n_reference", default=None)
     if any(v is None for v in values):
         return None
-    return SurvivalSummary(*values, n_reference=n_reference)
+    name, endpoint, label, cohort, median_index, median_reference, p_value, n_index = values
+    return SurvivalSummary(
+        name, endpoint, label, cohort, median_index, median_reference, p_value, n_index, n_reference
+    )
 
 
 def load_published(path: str | Path) -> PublishedStudy:
@@ -159,6 +162,7 @@ def load_published(path: str | Path) -> PublishedStudy:
     ------
     InputError
         Unreadable file, or every missing or invalid field, named by entry and field.
+
     """
     path = Path(path)
     try:

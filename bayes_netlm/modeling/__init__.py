@@ -1,1 +1,1 @@
-"""One module per model family; :mod:`.sampling` holds what they share (compile once, sample, check)."""
+"""One module per model family; :mod:`.sampling` holds what they share (sample, check)."""

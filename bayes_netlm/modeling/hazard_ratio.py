@@ -89,6 +89,7 @@ def from_ci(hr: float, lower: float, upper: float, level: float = 0.95) -> LogHa
     ------
     InputError
         Non-positive values, or bounds that do not bracket the estimate.
+
     """
     _positive(hr, "--hr")
     _positive(lower, "--ci LO")
@@ -115,6 +116,7 @@ def from_p_value(hr: float, p: float, where: str = "--p") -> LogHazardRatio:
     ------
     InputError
         p outside (0, 1], a non-positive HR, or HR = 1 with p < 1 (no SE can give that).
+
     """
     _positive(hr, "--hr")
     if not 0 < p <= 1:
@@ -189,6 +191,7 @@ def information_check(
     InformationCheck
         ``1/SE^2`` must lie between ``1/(1/d1 + 1/d2)`` at the fewest events the medians need
         and at every patient having an event (at most ``n_index`` if ``n_reference`` is unknown).
+
     """
 
     def info(d1: float, d2: float) -> float:
@@ -211,7 +214,8 @@ def information_check(
         message = (
             f"WARNING: SE {data.se:.3f} implies {implied:.2f} events' worth of information, {side} "
             f"than groups of {sizes} with both medians reached allow ({lowest:.1f}-{highest:.1f}). "
-            "The medians and p-value are not consistent with proportional hazards under exponential "
+            "The medians and p-value are not consistent with proportional hazards under "
+            "exponential "
             "survival; the derived HR and SE are doubtful and the posterior inherits that."
         )
     return InformationCheck(implied, lowest, highest, consistent, message)

@@ -23,7 +23,8 @@ Priors
 
   and the effects (RD, RR, OR) have exact probabilities by one-dimensional quadrature
   (:func:`exact_effects`), the check of the PyMC fit.
-- ``NormalPrior`` on the log odds ratio: :math:`\mathrm{logit}\,p_{ref} \sim \mathcal N(m_0, s_0^2)`,
+- ``NormalPrior`` on the log odds ratio:
+  :math:`\mathrm{logit}\,p_{ref} \sim \mathcal N(m_0, s_0^2)`,
   :math:`\log OR \sim \mathcal N(\mu, \sigma^2)`, :math:`p_{index} = \mathrm{expit}(\mathrm{logit}\,
   p_{ref} + \log OR)`.
 
@@ -65,15 +66,16 @@ __all__ = [
 def interval_binomial_logp(
     log_choose: pt.TensorLike, ks: pt.TensorLike, n: pt.TensorLike, p: pt.TensorLike
 ) -> pt.TensorVariable:
-    """Log of :math:`\\sum_{k=low}^{high} \\mathrm{Binomial}(k \\mid n, p)`, per row.
+    r"""Log of :math:`\sum_{k=low}^{high} \mathrm{Binomial}(k \mid n, p)`, per row.
 
     ``ks`` holds each row's candidate counts (padded to a common width) and ``log_choose`` their
     log binomial coefficients, with ``-inf`` in the padding; both are data, so the graph holds only
     ``k log p + (n - k) log(1 - p)`` and one log-sum-exp (cheap to compile).
     """
-    p = pt.as_tensor_variable(p)[..., None]
-    n = pt.as_tensor_variable(n)[..., None]
-    terms = log_choose + ks * pt.log(p) + (n - ks) * pt.log1p(-p)
+    p_col = pt.as_tensor_variable(p)[..., None]
+    n_col = pt.as_tensor_variable(n)[..., None]
+    k = pt.as_tensor_variable(ks)
+    terms = log_choose + k * pt.log(p_col) + (n_col - k) * pt.log1p(-p_col)
     return pm.math.logsumexp(terms, axis=-1)
 
 
@@ -85,6 +87,7 @@ def count_arrays(counts: list[CountRange]) -> dict[str, np.ndarray]:
     dict
         ``low`` (the smallest count, the observed value), ``ks`` (rows x width, float),
         ``log_choose`` (same, ``-inf`` in padding) and ``n``.
+
     """
     width = max(c.high - c.low for c in counts) + 1
     ks = np.array([[min(c.low + j, c.high) for j in range(width)] for c in counts], dtype=float)
@@ -266,6 +269,7 @@ def exact_effects(
         ``{EFFECT}_median``, ``{EFFECT}_lower``, ``{EFFECT}_upper`` (95 % equal-tailed) for RD, RR
         and OR, and ``rd_above_0``, ``rd_above_important``, ``rd_below_minus_important``,
         ``rd_equivalent`` (|RD| < margin), ``rr_below_1``.
+
     """
     integral = _EffectIntegral.build(index, reference)
     result: dict[str, float] = {}
@@ -306,7 +310,8 @@ def fit_rates(
 ) -> FitResult:
     """Fit every comparison under every prior: one batched model per prior family present.
 
-    Beta-prior fits are also summarised from their exact Beta-mixture posterior (``method="exact"``).
+    Beta-prior fits are also summarised from their exact Beta-mixture posterior
+    (``method="exact"``).
     """
     rows: list[dict[str, object]] = []
     convergence = []

@@ -54,6 +54,7 @@ class CompiledModel:
     ----------
     model : pm.Model
         The model; every input that varies between fits must be a ``pm.Data`` container.
+
     """
 
     def __init__(self, model: pm.Model) -> None:
@@ -80,6 +81,7 @@ class CompiledModel:
         -------
         xarray.DataTree
             ``posterior`` and ``sample_stats`` groups.
+
         """
         compiled = self._compiled.with_data(**data) if data else self._compiled
         return nutpie.sample(
@@ -136,6 +138,7 @@ def convergence_table(
     pandas.DataFrame
         Indexed by fit label: ``r_hat``, ``ess_bulk``, ``ess_tail``, ``divergences``, ``converged``.
         Divergences are counted per draw, so fits sampled in one batch share the count.
+
     """
     subset = posterior.posterior.to_dataset()[list(var_names)]
     rhat = az.rhat(subset)
