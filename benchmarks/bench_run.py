@@ -1,0 +1,42 @@
+"""Time `bayes-netlm run` with a cold and a warm compile cache, in one process, and print ratios.
+
+Cold: PyTensor's compile cache (~/.pytensor) is emptied first; JAX keeps no disk cache by default.
+Target (issue 2): the cold run under 30 s on the 2-core machine.
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 30.0
+
+
+def timed_run(out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bayes_netlm.cli", "run", "--out", str(out)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.rmtree(Path.home() / ".pytensor", ignore_errors=True)
+        cold = timed_run(Path(tmp) / "cold")
+        warm = timed_run(Path(tmp) / "warm")
+    print(
+        f"run, cold compile cache: {cold:6.1f} s  (target {TARGET_SECONDS:.0f} s: "
+        f"{cold / TARGET_SECONDS:.2f} x target)"
+    )
+    print(f"run, warm compile cache: {warm:6.1f} s  (cold / warm = {cold / warm:.2f})")
+
+
+if __name__ == "__main__":
+    main()
