@@ -53,7 +53,7 @@ class ResultsFolder:
 
     def figure(self, relative: str, figure: Figure) -> None:
         """Save a matplotlib figure as PNG."""
-        figure.savefig(self.path(relative), dpi=110, bbox_inches="tight")
+        figure.savefig(self.path(relative), dpi=100)
 
     def netcdf(self, relative: str, tree: xr.DataTree) -> None:
         """Save a posterior DataTree as netCDF (h5netcdf engine)."""

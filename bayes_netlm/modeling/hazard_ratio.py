@@ -240,7 +240,6 @@ def build_model(
         prior_sd = pm.Data("prior_sd", prior_sds, dims="fit")
         log_hr = pm.Normal("log_hr", prior_mean, prior_sd, dims="fit")
         pm.Normal("log_hr_hat", log_hr, se, observed=y, dims="fit")
-        pm.Deterministic("hr", pm.math.exp(log_hr), dims="fit")
     return model
 
 
@@ -279,6 +278,8 @@ def fit_hazard_ratios(
         labels,
     )
     posterior = sample_once(model, seed=seed, settings=settings)
+    # derived after sampling: a Deterministic would cost one more JAX compilation
+    posterior["posterior"]["hr"] = np.exp(posterior["posterior"]["log_hr"])
     convergence = convergence_table(posterior, ["log_hr"])
     rows: list[dict[str, object]] = []
     for label, (e, name, prior) in zip(labels, pairs, strict=True):

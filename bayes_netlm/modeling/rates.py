@@ -43,6 +43,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from scipy import optimize, special, stats
+from scipy.special import expit
 
 from bayes_netlm.evidence.counts import CountRange
 from bayes_netlm.evidence.published import RateEvidence
@@ -149,12 +150,10 @@ def build_logor_model(
         sd = pm.Data("prior_sd", prior_sd, dims="fit")
         logit_reference = pm.Normal("logit_reference", baseline.mean, baseline.sd, dims="fit")
         log_or = pm.Normal("log_or", mean, sd, dims="fit")
-        p_reference = pm.Deterministic("p_reference", pm.math.invlogit(logit_reference), dims="fit")
-        p_index = pm.Deterministic(
-            "p_index", pm.math.invlogit(logit_reference + log_or), dims="fit"
-        )
-        _observe("index", index, p_index)
-        _observe("reference", reference, p_reference)
+        # the rates themselves are derived after sampling (_add_effects): a Deterministic would cost
+        # one more JAX compilation for the post-processing
+        _observe("index", index, pm.math.invlogit(logit_reference + log_or))
+        _observe("reference", reference, pm.math.invlogit(logit_reference))
     return model
 
 
@@ -292,8 +291,11 @@ def _batch_counts(pairs: list[tuple[RateEvidence, str, RatePrior]]) -> tuple[dic
 
 
 def _add_effects(posterior: xr.DataTree) -> None:
-    """Add RD, RR and OR draws to the posterior group (computed from the rates, not sampled)."""
+    """Add the derived draws to the posterior group: the rates (log-OR model), RD, RR and OR."""
     group = posterior["posterior"]
+    if "log_or" in group:
+        group["p_reference"] = expit(group["logit_reference"])
+        group["p_index"] = expit(group["logit_reference"] + group["log_or"])
     p_i, p_r = group["p_index"], group["p_reference"]
     group["rd"] = p_i - p_r
     group["rr"] = p_i / p_r
