@@ -23,6 +23,7 @@ import numpy as np
 import nutpie
 import pandas as pd
 import pymc as pm
+import pytensor
 import xarray as xr
 from scipy import special
 
@@ -107,7 +108,9 @@ def sample_once(
     took 5.2 + 5.4 + 4.0 s with NumPyro, 9.0 + 13.9 + 9.1 s with PyMC's own NUTS (Numba) and
     7.8 + 13.3 + 10.5 s with nutpie, each including sampling.
     """
-    with model:
+    # PyTensor compiles a few run-once helpers here (the initial point); its default Numba mode
+    # would spend seconds compiling them with a cold cache, the Python linker none.
+    with model, pytensor.config.change_flags(mode="FAST_COMPILE"):
         return pm.sample(
             draws=settings.draws,
             tune=settings.tune,
