@@ -224,7 +224,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the whole re-analysis from the published numbers")
     run.add_argument("--out", default="results", help="results folder (default: results)")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    run.add_argument("--spec", help="run specification (default: models/published.toml)")
+    run.add_argument("--spec", help="run specification (default: models/run.toml)")
 
     hr = sub.add_parser("hr", help="re-analyse any published hazard ratio")
     hr.add_argument("--hr", type=float, help="published hazard ratio (index vs reference)")

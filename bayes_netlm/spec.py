@@ -1,4 +1,4 @@
-"""The run specification (``models/published.toml``): data, prior sets, sampler settings."""
+"""The run specification (``models/run.toml``): data, prior sets, sampler settings."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bayes_netlm.modeling.sampling import SamplerSettings
 __all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = PROJECT_ROOT / "models" / "published.toml"
+DEFAULT_SPEC = PROJECT_ROOT / "models" / "run.toml"
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
         )
     except KeyError as missing:
         raise InputError.single(
-            str(path), f"missing field {missing}", "see models/published.toml"
+            str(path), f"missing field {missing}", "see models/run.toml"
         ) from None
     except (TypeError, ValueError) as error:
         raise InputError.single(
-            str(path), f"invalid value ({error})", "see models/published.toml"
+            str(path), f"invalid value ({error})", "see models/run.toml"
         ) from None

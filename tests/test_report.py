@@ -124,7 +124,7 @@ def _analysis() -> PublishedAnalysis:
         hr_prior_sets=tuple(HR_PRIORS),
         rate_prior_sets=("vague",),
         sampler=SamplerSettings(),
-        path=Path("models/published.toml"),
+        path=Path("models/run.toml"),
         sha256="cd" * 32,
     )
     return PublishedAnalysis(study, catalog, spec, 20250101, evidence, hazard_ratios, rates)

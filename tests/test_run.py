@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def fast_spec():
     # the bundled spec itself: fewer draws would fail the ESS >= 400 check, and compilation,
     # not sampling, dominates the run time
-    return ROOT / "models" / "published.toml"
+    return ROOT / "models" / "run.toml"
 
 
 def run_command(out, spec, seed="7"):

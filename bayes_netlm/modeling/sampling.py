@@ -155,7 +155,7 @@ def dispersed_initvals(model: pm.Model, chains: int, seed: int) -> list[dict[str
 
 
 def convergence_table(
-    posterior: xr.DataTree, var_names: Sequence[str], fit_dim: str = "fit"
+    posterior: xr.DataTree, var_names: Sequence[str], label: str | None = None
 ) -> pd.DataFrame:
     """R-hat, bulk and tail ESS per fit (worst over ``var_names``), with divergences and a verdict.
 
@@ -164,9 +164,9 @@ def convergence_table(
     posterior : xarray.DataTree
         Output of :meth:`CompiledModel.sample`.
     var_names : sequence of str
-        Parameters to check; each has the ``fit_dim`` dimension (one entry per batched fit).
-    fit_dim : str
-        Name of the dimension that indexes the fits sampled together.
+        Parameters to check; with a ``fit`` dimension (a batch of fits) each fit gets a row.
+    label : str, optional
+        Row label when the posterior holds one fit (no ``fit`` dimension).
 
     Returns
     -------
@@ -176,6 +176,8 @@ def convergence_table(
 
     """
     subset = posterior.posterior.to_dataset()[list(var_names)]
+    if "fit" not in subset.dims:
+        subset = subset.expand_dims(fit=[label or "fit"])
     rhat = az.rhat(subset)
     ess_bulk = az.ess(subset, method="bulk")
     ess_tail = az.ess(subset, method="tail")
@@ -192,7 +194,7 @@ def convergence_table(
             "ess_tail": worst(ess_tail, "min"),
             "divergences": divergences,
         },
-        index=pd.Index(np.asarray(subset[fit_dim]), name=fit_dim),
+        index=pd.Index(np.asarray(subset["fit"]), name="fit"),
     )
     table["converged"] = fit_passed(table)
     return table

@@ -303,21 +303,15 @@ def fit_survival(
     """
     fitter = fitter or WeibullFitter(max(f.data.time.size for f in fits), covariates)
     rows: list[dict[str, object]] = []
-    trees, tables, labels = [], [], []
+    trees, tables = [], []
     for i, (fit, (prior_name, prior)) in enumerate((f, p) for f in fits for p in priors.items()):
         label = f"{fit.name}|{prior_name}"
         tree = fitter.sample(fit, prior, seed=seed + i, settings=settings)
         posterior = tree.posterior.to_dataset().expand_dims(fit=[label])
         posterior["hr"] = np.exp(posterior["log_hr"])
         trees.append(posterior)
-        labels.append(label)
         parameters = [p for p in PARAMETERS if p != "delta_log_k" or fit.group_shape]
-        table = convergence_table(
-            xr.DataTree.from_dict(
-                {"posterior": posterior, "sample_stats": tree.sample_stats.to_dataset()}
-            ),
-            parameters,
-        )
+        table = convergence_table(tree, parameters, label=label)
         tables.append(table)
         summary = survival_summary(posterior.isel(fit=0), fit.group_shape, clinical)
         rows += summary_rows(

@@ -1,0 +1,510 @@
+"""Propensity-score matching of the index group (cystic) to the reference group (solid).
+
+Ammann et al. (2025) compared cystic and solid NETLM also in a propensity-matched cohort whose
+matching ratio and size are not reported. This module rebuilds such a cohort from patient-level
+data, or reads one that is already matched (``SurvivalData.matched_set``). Pure functions; no file
+input or output.
+
+Conventions, each a choice stated here:
+
+- **Propensity model** (:func:`propensity_scores`): logistic regression of the index indicator on
+  the covariates standardised to mean 0 and SD 1 (population SD, ``ddof=0``), fitted by penalised
+  maximum likelihood with Newton's method in a trust region (``scipy.optimize.minimize``,
+  ``method="trust-exact"``, analytic gradient and Hessian). The penalty is a ridge of
+  :data:`RIDGE_PENALTY` / 2 * sum(beta_j^2) on the non-intercept coefficients of the standardised
+  covariates, subtracted from the log-likelihood summed over patients. It is tiny against the
+  likelihood (it moves fitted probabilities by about 1e-4 in ordinary data) but keeps the estimate
+  finite under complete or quasi-complete separation, which is likely with 12 index patients.
+  A covariate constant in the cohort carries no information and is left out of the fit.
+- **Matching** (:func:`match_nearest`): greedy nearest-neighbour matching without replacement on
+  the logit of the propensity score, within a caliper of ``caliper`` standard deviations of the
+  logit score (Austin 2011, Pharm Stat 10:150-161, recommends 0.2). The SD is the pooled SD
+  sqrt((var_index + var_reference) / 2) of the two groups' logit scores (``ddof=1``). Matching
+  runs in ``ratio`` rounds; in each round the index patients still in play pick, one at a time,
+  the nearest control not yet used. Index patients are taken in order of **decreasing**
+  propensity score (the hardest to match first; equal scores in row order). An index patient with
+  no control inside the caliper in round 1 is unmatched and dropped; one that runs out of controls
+  in a later round keeps the controls it has (variable-ratio matching). Controls at exactly equal
+  distance are chosen by a random priority drawn from ``seed``, so the result is a deterministic
+  function of the inputs and the seed.
+- **Balance** (:func:`balance_table`): standardised mean difference
+  SMD = (mean_index - mean_reference) / sqrt((s2_index + s2_reference) / 2), where s2 are the
+  sample variances (``ddof=1``) of the two groups **in the full cohort**, used for both the full
+  and the matched rows so that a change in SMD reflects a change in means only. Matched means are
+  plain means over the matched patients (controls are not weighted by 1 / set size). |SMD| < 0.1
+  is the usual mark of adequate balance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.patients import SurvivalData
+
+__all__ = [
+    "BALANCE_COLUMNS",
+    "RIDGE_PENALTY",
+    "MatchResult",
+    "balance_table",
+    "match_nearest",
+    "matched_cohort",
+    "propensity_scores",
+]
+
+RIDGE_PENALTY = 1e-3
+"""Ridge penalty on the standardised non-intercept coefficients of the propensity model."""
+
+BALANCE_COLUMNS = (
+    "cohort",
+    "covariate",
+    "n_index",
+    "n_reference",
+    "mean_index",
+    "mean_reference",
+    "smd",
+)
+"""Columns of :func:`balance_table`, in order."""
+
+_PROBABILITY_FLOOR = 1e-15  # scores are clipped to [floor, 1 - floor] before taking the logit
+
+
+@dataclass(frozen=True, eq=False)
+class MatchResult:
+    """Outcome of :func:`match_nearest`.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        Row positions (0-based, into the arrays given to :func:`match_nearest`) of the matched
+        patients, index and reference, in increasing order.
+    matched_set : numpy.ndarray
+        Matched-set id (int, 1, 2, ... in the order the index patients were processed) of each
+        entry of ``rows``.
+    unmatched_index : numpy.ndarray
+        Row positions of the index patients with no control inside the caliper (dropped).
+    ratio : int
+        Controls sought per index patient.
+    caliper : float
+        Caliper in SDs of the logit propensity score.
+    caliper_width : float
+        The caliper on the logit scale: ``caliper`` times the pooled SD of the logit score.
+
+    """
+
+    rows: np.ndarray
+    matched_set: np.ndarray
+    unmatched_index: np.ndarray
+    ratio: int
+    caliper: float
+    caliper_width: float = float("nan")
+
+    def controls_per_set(self) -> dict[int, int]:
+        """Number of controls in each matched set (set id to count)."""
+        sets, counts = np.unique(self.matched_set, return_counts=True)
+        # Each set holds exactly one index patient; the rest are controls.
+        return {int(s): int(c) - 1 for s, c in zip(sets, counts, strict=True)}
+
+
+def _check_index(index: np.ndarray, n: int | None = None) -> np.ndarray:
+    values = np.asarray(index)
+    if values.ndim != 1:
+        raise ValueError("index must be one-dimensional")
+    if n is not None and len(values) != n:
+        raise ValueError(f"index has {len(values)} entries; expected {n}")
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError("index must hold only 0 (reference) and 1 (index group)")
+    flags = values.astype(np.int64)
+    if not (flags == 1).any() or not (flags == 0).any():
+        raise ValueError("index needs patients in both groups")
+    return flags
+
+
+def _design(covariates: pd.DataFrame) -> np.ndarray:
+    """Intercept plus standardised non-constant covariates."""
+    values = covariates.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise ValueError("covariates must be finite and complete")
+    sd = values.std(axis=0)
+    keep = sd > 0
+    standard = (values[:, keep] - values[:, keep].mean(axis=0)) / sd[keep]
+    return np.column_stack([np.ones(len(values)), standard])
+
+
+def propensity_scores(index: np.ndarray, covariates: pd.DataFrame) -> np.ndarray:
+    """Fit the propensity model and return P(index group | covariates) for every patient.
+
+    Logistic regression on the standardised covariates with a ridge penalty of
+    :data:`RIDGE_PENALTY` on the non-intercept coefficients (see the module notes).
+
+    Parameters
+    ----------
+    index : numpy.ndarray
+        1 for the index group, 0 for the reference group, one entry per patient.
+    covariates : pandas.DataFrame
+        Numeric, complete covariates, one row per patient (in the order of ``index``). With no
+        columns (or only constant ones) the model is intercept-only and every score is the
+        index-group proportion.
+
+    Returns
+    -------
+    numpy.ndarray
+        Propensity scores in (0, 1), float, aligned with ``index``.
+
+    Raises
+    ------
+    ValueError
+        If ``index`` is not 0/1 with both groups present, its length differs from the number of
+        rows of ``covariates``, a covariate value is missing or infinite, or the fit fails.
+
+    """
+    y = _check_index(index, len(covariates)).astype(float)
+    x = _design(covariates)
+    penalty = np.full(x.shape[1], RIDGE_PENALTY)
+    penalty[0] = 0.0
+
+    def objective(beta: np.ndarray) -> float:
+        eta = x @ beta
+        loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+        return -loglik + 0.5 * float(np.sum(penalty * beta**2))
+
+    def gradient(beta: np.ndarray) -> np.ndarray:
+        p = _expit(x @ beta)
+        return np.asarray(-(x.T @ (y - p)) + penalty * beta)
+
+    def hessian(beta: np.ndarray) -> np.ndarray:
+        p = _expit(x @ beta)
+        return np.asarray((x.T * (p * (1.0 - p))) @ x + np.diag(penalty))
+
+    start = np.zeros(x.shape[1])
+    mean = y.mean()
+    start[0] = np.log(mean / (1.0 - mean))
+    fit = optimize.minimize(
+        objective,
+        start,
+        jac=gradient,
+        hess=hessian,
+        method="trust-exact",
+        options={"gtol": 1e-9, "maxiter": 1000},
+    )
+    if not np.all(np.isfinite(fit.x)) or np.max(np.abs(gradient(fit.x))) > 1e-6:
+        raise ValueError(f"propensity model did not converge: {fit.message}")
+    return np.asarray(_expit(x @ fit.x), dtype=float)
+
+
+def _expit(eta: np.ndarray) -> np.ndarray:
+    return np.asarray(np.exp(-np.logaddexp(0.0, -eta)))
+
+
+def _logit(scores: np.ndarray) -> np.ndarray:
+    p = np.clip(scores, _PROBABILITY_FLOOR, 1.0 - _PROBABILITY_FLOOR)
+    return np.asarray(np.log(p) - np.log1p(-p))
+
+
+def match_nearest(
+    index: np.ndarray,
+    scores: np.ndarray,
+    ratio: int = 3,
+    caliper: float = 0.2,
+    seed: int = 0,
+) -> MatchResult:
+    """Greedy 1:``ratio`` nearest-neighbour matching without replacement on the logit score.
+
+    See the module notes for the order of processing, the rounds and the caliper.
+
+    Parameters
+    ----------
+    index : numpy.ndarray
+        1 for the index group, 0 for the reference group.
+    scores : numpy.ndarray
+        Propensity scores in [0, 1], aligned with ``index`` (clipped to [1e-15, 1 - 1e-15] before
+        the logit is taken).
+    ratio : int
+        Controls sought per index patient, >= 1.
+    caliper : float
+        Maximum distance between logit scores, in pooled SDs of the logit score, > 0
+        (``numpy.inf`` for no caliper).
+    seed : int
+        Seed of the random priority that breaks exact ties in distance.
+
+    Returns
+    -------
+    MatchResult
+        Matched rows, their set ids and the unmatched index patients.
+
+    Raises
+    ------
+    ValueError
+        If the arguments are malformed (lengths, 0/1 coding, scores outside [0, 1], ratio < 1,
+        caliper <= 0).
+
+    """
+    flags = _check_index(index)
+    p = np.asarray(scores, dtype=float)
+    if p.shape != flags.shape:
+        raise ValueError(f"scores has shape {p.shape}; expected {flags.shape}")
+    if not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
+        raise ValueError("scores must be probabilities in [0, 1]")
+    if isinstance(ratio, bool) or int(ratio) != ratio or ratio < 1:
+        raise ValueError(f"ratio must be a whole number >= 1, got {ratio!r}")
+    if not caliper > 0:
+        raise ValueError(f"caliper must be > 0, got {caliper!r}")
+    ratio = int(ratio)
+
+    logit = _logit(p)
+    treated = np.flatnonzero(flags == 1)
+    controls = np.flatnonzero(flags == 0)
+    sd = _pooled_sd(logit[treated], logit[controls])
+    width = float(caliper * sd) if np.isfinite(caliper) else float("inf")
+
+    # Decreasing score; a stable sort keeps row order among equal scores.
+    order = treated[np.argsort(-logit[treated], kind="stable")]
+    priority = np.random.default_rng(seed).permutation(len(controls))
+    available = np.ones(len(controls), dtype=bool)
+    chosen: dict[int, list[int]] = {int(row): [] for row in order}
+    unmatched: list[int] = []
+    for round_number in range(ratio):
+        for row in order:
+            if round_number > 0 and not chosen[int(row)]:
+                continue  # unmatched in round 1: out of play
+            distance = np.abs(logit[controls] - logit[row])
+            candidates = np.flatnonzero(available & (distance <= width))
+            if len(candidates) == 0:
+                if round_number == 0:
+                    unmatched.append(int(row))
+                continue
+            best = candidates[np.lexsort((priority[candidates], distance[candidates]))[0]]
+            available[best] = False
+            chosen[int(row)].append(int(controls[best]))
+
+    rows: list[int] = []
+    sets: list[int] = []
+    set_id = 0
+    for row in order:
+        if not chosen[int(row)]:
+            continue
+        set_id += 1
+        members = [int(row), *chosen[int(row)]]
+        rows += members
+        sets += [set_id] * len(members)
+    positions = np.asarray(rows, dtype=np.int64)
+    labels = np.asarray(sets, dtype=np.int64)
+    sort = np.argsort(positions, kind="stable")
+    return MatchResult(
+        rows=positions[sort],
+        matched_set=labels[sort],
+        unmatched_index=np.sort(np.asarray(unmatched, dtype=np.int64)),
+        ratio=ratio,
+        caliper=float(caliper),
+        caliper_width=width,
+    )
+
+
+def _pooled_sd(a: np.ndarray, b: np.ndarray) -> float:
+    """Pooled SD: root of the mean of the two sample variances (a group of one adds 0)."""
+    var_a = float(np.var(a, ddof=1)) if len(a) > 1 else 0.0
+    var_b = float(np.var(b, ddof=1)) if len(b) > 1 else 0.0
+    return float(np.sqrt((var_a + var_b) / 2.0))
+
+
+def balance_table(
+    index: np.ndarray,
+    covariates: pd.DataFrame,
+    rows: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Standardised mean differences of the covariates, before and (given ``rows``) after matching.
+
+    SMD = (mean_index - mean_reference) / sqrt((s2_index + s2_reference) / 2), with s2 the sample
+    variances (``ddof=1``; a group of one patient contributes 0) of the two groups in the **full**
+    cohort, for the full and the matched rows alike. Where that denominator is 0 the SMD is 0 if
+    the means are equal and +/-inf otherwise.
+
+    Parameters
+    ----------
+    index : numpy.ndarray
+        1 for the index group, 0 for the reference group.
+    covariates : pandas.DataFrame
+        Numeric covariates aligned with ``index``.
+    rows : numpy.ndarray, optional
+        Row positions of the matched cohort (e.g. :attr:`MatchResult.rows`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, one row per cohort and covariate, columns :data:`BALANCE_COLUMNS`: ``cohort``
+        (``"full"``, then ``"matched"`` when ``rows`` is given), ``covariate``, ``n_index``,
+        ``n_reference``, ``mean_index``, ``mean_reference``, ``smd``. No covariates give an
+        empty frame with these columns.
+
+    Raises
+    ------
+    ValueError
+        If ``index`` is malformed or does not match ``covariates`` in length, or ``rows`` holds
+        positions outside the cohort.
+
+    """
+    flags = _check_index(index, len(covariates))
+    values = covariates.to_numpy(dtype=float)
+    treated, reference = flags == 1, flags == 0
+    scale = np.array(
+        [_pooled_sd(values[treated, j], values[reference, j]) for j in range(values.shape[1])]
+    )
+    cohorts: list[tuple[str, np.ndarray]] = [("full", np.ones(len(flags), dtype=bool))]
+    if rows is not None:
+        positions = np.asarray(rows, dtype=np.int64)
+        if len(positions) and (positions.min() < 0 or positions.max() >= len(flags)):
+            raise ValueError("rows holds positions outside the cohort")
+        kept = np.zeros(len(flags), dtype=bool)
+        kept[positions] = True
+        cohorts.append(("matched", kept))
+
+    records: list[dict[str, object]] = []
+    for cohort, kept in cohorts:
+        in_index, in_reference = kept & treated, kept & reference
+        for j, name in enumerate(covariates.columns):
+            mean_index = _mean(values[in_index, j])
+            mean_reference = _mean(values[in_reference, j])
+            records.append(
+                {
+                    "cohort": cohort,
+                    "covariate": str(name),
+                    "n_index": int(in_index.sum()),
+                    "n_reference": int(in_reference.sum()),
+                    "mean_index": mean_index,
+                    "mean_reference": mean_reference,
+                    "smd": _smd(mean_index - mean_reference, float(scale[j])),
+                }
+            )
+    return pd.DataFrame.from_records(records, columns=list(BALANCE_COLUMNS))
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def _smd(difference: float, scale: float) -> float:
+    if scale > 0:
+        return difference / scale
+    if difference == 0:
+        return 0.0
+    return float(np.sign(difference) * np.inf) if np.isfinite(difference) else float("nan")
+
+
+def matched_cohort(
+    data: SurvivalData, ratio: int = 3, caliper: float = 0.2
+) -> tuple[SurvivalData, pd.DataFrame]:
+    """The matched cohort of ``data`` and its covariate balance before and after matching.
+
+    With ``data.matched_set`` present, that matching is used as given: the patients kept are those
+    whose set holds at least one index and one reference patient. Otherwise the index group is
+    propensity-matched on ``data.covariates`` (:func:`propensity_scores`, then
+    :func:`match_nearest` with ``seed=0``), and unmatched index patients are dropped and named in
+    the notes.
+
+    Parameters
+    ----------
+    data : SurvivalData
+        The full cohort (or an already matched one, with ``matched_set``).
+    ratio : int
+        Controls sought per index patient when matching here.
+    caliper : float
+        Caliper in SDs of the logit propensity score when matching here.
+
+    Returns
+    -------
+    tuple of (SurvivalData, pandas.DataFrame)
+        The matched cohort (arrays subset, read-only, in the original row order; ``matched_set``
+        filled as text; a sentence on the matching appended to ``notes``) and the tidy balance
+        table of :func:`balance_table` with ``"full"`` and ``"matched"`` rows (empty when there
+        are no covariates).
+
+    Raises
+    ------
+    InputError
+        If there is no ``matched_set`` and no covariates to match on, if no matched set holds
+        both groups, or if no index patient has a control inside the caliper.
+
+    """
+    index = np.asarray(data.index)
+    if data.matched_set is not None:
+        rows, sets = _complete_sets(data)
+        note = (
+            f"matched cohort: given matched sets, {len(np.unique(sets))} sets holding both groups "
+            f"kept ({len(rows)} of {len(index)} patients)"
+        )
+    else:
+        if data.covariates.shape[1] == 0:
+            raise InputError.single(
+                data.source,
+                "no covariates to match on and no matched-set column",
+                "name the baseline covariates to match on (e.g. age, size_cm), or load a matched "
+                "cohort with its matched-set column",
+            )
+        scores = propensity_scores(index, data.covariates)
+        result = match_nearest(index, scores, ratio=ratio, caliper=caliper)
+        if len(result.rows) == 0:
+            raise InputError.single(
+                data.source,
+                f"no {data.index_label!r} patient has a {data.reference_label!r} patient within "
+                f"the caliper of {caliper:g} SD of the logit propensity score",
+                "widen the caliper, or match on fewer covariates",
+            )
+        rows = result.rows
+        sets = np.array([f"{s}" for s in result.matched_set], dtype=object)
+        note = _matching_note(data, result)
+    balance = balance_table(index, data.covariates, rows)
+    matched = dataclasses.replace(
+        data,
+        time=_read_only(np.asarray(data.time)[rows]),
+        event=_read_only(np.asarray(data.event)[rows]),
+        index=_read_only(index[rows]),
+        covariates=data.covariates.iloc[rows].reset_index(drop=True),
+        ids=_read_only(np.asarray(data.ids)[rows]),
+        matched_set=_read_only(sets),
+        notes=(*data.notes, note),
+    )
+    return matched, balance
+
+
+def _complete_sets(data: SurvivalData) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of sets holding both groups, and their set labels."""
+    assert data.matched_set is not None
+    sets = np.asarray(data.matched_set, dtype=object)
+    frame = pd.DataFrame({"set": sets, "index": np.asarray(data.index)})
+    both = frame.groupby("set", sort=False)["index"].transform("nunique") == 2
+    rows = np.flatnonzero(both.to_numpy())
+    if len(rows) == 0:
+        raise InputError.single(
+            data.source,
+            "no matched set holds both an index and a reference patient",
+            "check the matched-set column: each set needs patients of both groups",
+        )
+    return rows, sets[rows]
+
+
+def _matching_note(data: SurvivalData, result: MatchResult) -> str:
+    counts = result.controls_per_set()
+    short = sum(1 for c in counts.values() if c < result.ratio)
+    text = (
+        f"matched cohort: greedy 1:{result.ratio} nearest-neighbour propensity matching on the "
+        f"logit score (covariates: {', '.join(map(str, data.covariates.columns))}; caliper "
+        f"{result.caliper:g} SD = {result.caliper_width:.3g} on the logit scale); "
+        f"{len(counts)} sets, {len(result.rows)} patients"
+    )
+    if short:
+        text += f"; {short} set(s) with fewer than {result.ratio} controls"
+    if len(result.unmatched_index):
+        ids = ", ".join(str(data.ids[row]) for row in result.unmatched_index)
+        text += f"; {len(result.unmatched_index)} index patient(s) unmatched and dropped: {ids}"
+    return text
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values = np.array(values)
+    values.setflags(write=False)
+    return values
