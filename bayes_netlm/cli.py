@@ -185,11 +185,78 @@ def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
+    from bayes_netlm import frequentist
+    from bayes_netlm.evidence.patients import load_survival
+    from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
+
+    catalog = load_prior_catalog()
+    prior = _prior(args.prior, "log_hr", catalog)
+    assert isinstance(prior, NormalPrior)
+    requested = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    data = load_survival(
+        args.data,
+        time=args.time,
+        event=args.event,
+        group=args.group,
+        index_level=args.index_level,
+        covariates=requested,
+        id_col=args.id,
+    )
+    group_shape = args.shape == "group"
+    fit = fit_survival(
+        [SurvivalFit("survival", Path(args.data).name, data, group_shape)],
+        {"prior": prior},
+        catalog.clinical,
+        args.seed,
+        covariates=list(data.covariates.columns),
+    )
+    summary = fit.table.set_index("quantity")
+
+    def interval(quantity: str) -> dict[str, Any]:
+        row = summary.loc[quantity]
+        return {"median": row["value"], "ci95": [row["lower"], row["upper"]]}
+
+    cox = frequentist.cox_hazard_ratio(data)
+    km = frequentist.kaplan_meier_medians(data).set_index("group")
+    return {
+        "data": {
+            "file": str(args.data),
+            "index": data.index_label,
+            "reference": data.reference_label,
+            "patients": int(data.time.size),
+            "events": int(data.event.sum()),
+            "covariates": list(data.covariates.columns),
+            "notes": list(data.notes),
+        },
+        "prior": str(prior),
+        "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",
+        "estimate": {"measure": "HR", **interval("hr")},
+        "probabilities": {name: summary.loc[key, "value"] for name, key in HR_PROBABILITIES.items()},
+        "medians": {
+            "index": interval("median_index"),
+            "reference": interval("median_reference"),
+        },
+        "shape": {"index": interval("k_index"), "reference": interval("k_reference")},
+        "rmst_difference": interval("rmst_difference"),
+        "converged": bool(fit.convergence["converged"].all()),
+        "frequentist": {
+            "cox_hr": cox["hr"],
+            "cox_ci95": [cox["lower"], cox["upper"]],
+            "logrank_p": frequentist.logrank(data),
+            "km_median_index": km.loc[data.index_label, "median"],
+            "km_median_reference": km.loc[data.reference_label, "median"],
+        },
+    }
+
+
 def _format_result(result: dict[str, Any]) -> str:
     lines = [f"prior: {result['prior']}    method: {result.get('method', '')}"]
     if "input" in result:
         lines.append(f"input: {result['input']['derivation']}")
     estimates = result.get("estimates") or {"HR": result["estimate"]}
+    for group, block in result.get("medians", {}).items():
+        estimates[f"median survival, {group}"] = block
     for name, block in estimates.items():
         lo, hi = block["ci95"]
         lines.append(f"{name}: median {block['median']:.3f}, 95 % CrI {lo:.3f} to {hi:.3f}")
@@ -242,7 +309,18 @@ def _parser() -> argparse.ArgumentParser:
     rates.add_argument("--prior", default="beta:1,1", help="beta:A,B, logor:MEAN,SD or a set name")
     rates.add_argument("--threshold", type=float, help="clinically important RD (default 0.05)")
 
-    for command in (hr, rates):
+    survival = sub.add_parser("survival", help="censored Weibull model for any two-group file")
+    survival.add_argument("--data", required=True, help="CSV or Parquet, one row per patient")
+    survival.add_argument("--time", required=True, help="time column")
+    survival.add_argument("--event", required=True, help="event column (0/1)")
+    survival.add_argument("--group", required=True, help="group column (two labels)")
+    survival.add_argument("--index-level", help="label of the index group (HR numerator)")
+    survival.add_argument("--id", default=None, help="patient id column (checked for duplicates)")
+    survival.add_argument("--covariates", default="", help="adjustment covariates: a,b,c")
+    survival.add_argument("--shape", choices=("common", "group"), default="common")
+    survival.add_argument("--prior", default="vague", help="prior set or normal:MEAN,SD on log HR")
+
+    for command in (hr, rates, survival):
         command.add_argument("--json", action="store_true", help="print JSON")
         command.add_argument("--seed", type=int, default=DEFAULT_SEED)
         command.add_argument(
@@ -262,7 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             print(_command_run(args))
             return 0
-        result = _command_hr(args) if args.command == "hr" else _command_rates(args)
+        commands = {"hr": _command_hr, "rates": _command_rates, "survival": _command_survival}
+        result = commands[args.command](args)
     except InputError as error:
         print(f"bayes-netlm {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""The run specification (``models/run.toml``): data, prior sets, sampler settings."""
+"""The run specification (``models/run.toml``): data, models, prior sets, sampler settings."""
 
 from __future__ import annotations
 
@@ -17,6 +17,57 @@ DEFAULT_SPEC = PROJECT_ROOT / "models" / "run.toml"
 
 
 @dataclass(frozen=True)
+class EndpointSpec:
+    """One survival endpoint: its columns and whether the index group gets its own shape."""
+
+    name: str
+    label: str
+    time: str
+    event: str
+    group_shape: bool
+
+
+@dataclass(frozen=True)
+class SurvivalSpec:
+    """The patient-level survival analysis of the run."""
+
+    data: Path
+    synthetic: bool
+    group: str
+    index_level: str | None
+    prior_sets: tuple[str, ...]
+    horizons: tuple[float, ...]
+    rmst_horizon: float
+    match_on: tuple[str, ...]
+    match_ratio: int
+    match_caliper: float
+    endpoints: tuple[EndpointSpec, ...]
+
+
+def _endpoint(name: str, table: dict) -> EndpointSpec:
+    shape = table.get("shape", "common")
+    if shape not in ("common", "group"):
+        raise ValueError(f"endpoint {name}: shape must be 'common' or 'group', not {shape!r}")
+    return EndpointSpec(name, table["label"], table["time"], table["event"], shape == "group")
+
+
+def _survival(table: dict) -> SurvivalSpec:
+    return SurvivalSpec(
+        data=PROJECT_ROOT / table["data"],
+        synthetic=bool(table.get("synthetic", False)),
+        group=table["group"],
+        index_level=table.get("index_level"),
+        prior_sets=tuple(table["prior_sets"]),
+        horizons=tuple(float(h) for h in table.get("horizons", (1, 5, 10))),
+        rmst_horizon=float(table.get("rmst_horizon", 10)),
+        match_on=tuple(table.get("match_on", ())),
+        match_ratio=int(table.get("match_ratio", 3)),
+        match_caliper=float(table.get("match_caliper", 0.2)),
+        endpoints=tuple(_endpoint(n, t) for n, t in table["endpoints"].items()),
+    )
+
+
+@dataclass(frozen=True)
 class RunSpec:
     """Everything ``bayes-netlm run`` needs besides the seed."""
 
@@ -24,6 +75,7 @@ class RunSpec:
     prior_sets: Path
     hr_prior_sets: tuple[str, ...]
     rate_prior_sets: tuple[str, ...]
+    survival: SurvivalSpec | None
     sampler: SamplerSettings
     path: Path
     sha256: str
@@ -55,6 +107,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
             prior_sets=PROJECT_ROOT / doc["data"]["prior_sets"],
             hr_prior_sets=tuple(doc["summary_hazard_ratio"]["prior_sets"]),
             rate_prior_sets=tuple(doc["rates"]["prior_sets"]),
+            survival=_survival(doc["survival"]) if "survival" in doc else None,
             sampler=SamplerSettings(
                 draws=int(sampler.get("draws", 1000)),
                 tune=int(sampler.get("tune", 1000)),

@@ -241,11 +241,15 @@ def _interval(draws: np.ndarray) -> tuple[float, float, float]:
 
 
 def survival_summary(
-    posterior: xr.Dataset, group_shape: bool, clinical: ClinicalThresholds
+    posterior: xr.Dataset,
+    group_shape: bool,
+    clinical: ClinicalThresholds,
+    horizons: Sequence[float] = HORIZONS,
+    rmst_horizon: float = 10.0,
 ) -> dict[str, tuple[float, float, float]]:
     """HR probabilities of the summary-level model plus medians, S(t), time ratio and RMST."""
     summary = hr_summary_from_draws(np.ravel(posterior["log_hr"]), clinical)
-    derived = derived_quantities(posterior, group_shape)
+    derived = derived_quantities(posterior, group_shape, horizons, rmst_horizon)
     for key, draws in derived.items():
         if key != "hr":
             summary[key] = _interval(draws)
@@ -291,6 +295,8 @@ def fit_survival(
     covariates: Sequence[str] = (),
     settings: SamplerSettings = SamplerSettings(),
     fitter: WeibullFitter | None = None,
+    horizons: Sequence[float] = HORIZONS,
+    rmst_horizon: float = 10.0,
 ) -> FitResult:
     """Fit every data set under every prior with one compiled model.
 
@@ -313,7 +319,9 @@ def fit_survival(
         parameters = [p for p in PARAMETERS if p != "delta_log_k" or fit.group_shape]
         table = convergence_table(tree, parameters, label=label)
         tables.append(table)
-        summary = survival_summary(posterior.isel(fit=0), fit.group_shape, clinical)
+        summary = survival_summary(
+            posterior.isel(fit=0), fit.group_shape, clinical, horizons, rmst_horizon
+        )
         rows += summary_rows(
             summary,
             analysis="weibull",
