@@ -232,7 +232,9 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
         "prior": str(prior),
         "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",
         "estimate": {"measure": "HR", **interval("hr")},
-        "probabilities": {name: summary.loc[key, "value"] for name, key in HR_PROBABILITIES.items()},
+        "probabilities": {
+            name: summary.loc[key, "value"] for name, key in HR_PROBABILITIES.items()
+        },
         "medians": {
             "index": interval("median_index"),
             "reference": interval("median_reference"),

@@ -44,8 +44,27 @@ RATE_QUANTITIES = (
 )
 
 
+SURVIVAL_LABELS = {
+    "k_reference": "Weibull shape, solid",
+    "k_index": "Weibull shape, cystic",
+    "median_reference": "Median survival, solid (years)",
+    "median_index": "Median survival, cystic (years)",
+    "time_ratio": "Time ratio (median cystic / solid)",
+    "rmst_reference": "Restricted mean survival, solid (years)",
+    "rmst_index": "Restricted mean survival, cystic (years)",
+    "rmst_difference": "RMST difference, cystic - solid (years)",
+    "p_rmst_difference_above_0": "P(RMST difference > 0): cystic lives longer",
+}
+
+
 def quantity_label(quantity: str, clinical: ClinicalThresholds) -> str:
     """Plain-language name of a summary quantity, with its thresholds filled in."""
+    if quantity in SURVIVAL_LABELS:
+        return SURVIVAL_LABELS[quantity]
+    if quantity.startswith("survival_"):
+        _, group, horizon = quantity.split("_")
+        name = "solid" if group == "reference" else "cystic"
+        return f"Survival at {horizon} years, {name}"
     lo, hi = clinical.hr_equivalence
     rd, eq = clinical.rd_important, clinical.rd_equivalence
     return {
