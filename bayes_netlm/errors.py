@@ -50,6 +50,10 @@ class InputError(ValueError):
             message = f"{len(self.problems)} problems in the input:\n{lines}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+        # rebuilt from its problems when it crosses a process boundary
+        return (InputError, (self.problems,))
+
     @classmethod
     def single(cls, where: str, what: str, fix: str) -> InputError:
         """Build the error for one problem."""
