@@ -37,6 +37,7 @@ from bayes_netlm.evidence.patients import SurvivalData
 __all__ = [
     "cox_hazard_ratio",
     "frequentist_table",
+    "kaplan_meier_curves",
     "kaplan_meier_medians",
     "logrank",
     "weibull_mle",
@@ -81,6 +82,42 @@ def kaplan_meier_medians(data: SurvivalData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def kaplan_meier_curves(data: SurvivalData) -> pd.DataFrame:
+    """Kaplan-Meier survival curves per group with 95 % pointwise confidence bands, tidy.
+
+    Parameters
+    ----------
+    data : SurvivalData
+        Two-group survival data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group`` (label), ``time``, ``survival``, ``lower``, ``upper``; index group first.
+        Each group starts at ``time`` 0 with survival 1 and has one row per distinct follow-up time
+        (event or censoring), the value holding from that time on (a step function, draw with
+        ``where="post"``). The band is lifelines' exponential Greenwood (log(-log)) interval.
+
+    """
+    frames = []
+    for flag, label in ((1, data.index_label), (0, data.reference_label)):
+        members = data.index == flag
+        fitter = KaplanMeierFitter(alpha=0.05).fit(data.time[members], data.event[members])
+        band = fitter.confidence_interval_
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": label,
+                    "time": fitter.survival_function_.index.to_numpy(dtype=float),
+                    "survival": fitter.survival_function_.iloc[:, 0].to_numpy(dtype=float),
+                    "lower": band.iloc[:, 0].to_numpy(dtype=float),
+                    "upper": band.iloc[:, 1].to_numpy(dtype=float),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def logrank(data: SurvivalData) -> float:

@@ -7,7 +7,7 @@ OS and PFS, full and matched cohorts, every prior set: all fitted with one compi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -37,6 +37,10 @@ class SurvivalAnalysis:
     data_sha256: str
 
 
+def _unadjusted(data: SurvivalData) -> SurvivalData:
+    return replace(data, covariates=data.covariates.iloc[:, :0])
+
+
 def frequentist_rows(fit: SurvivalFit) -> pd.DataFrame:
     """Kaplan-Meier medians, log-rank, Cox and Weibull MLE of one data set, tidy, labelled."""
     table = frequentist.frequentist_table(fit.data)
@@ -64,7 +68,12 @@ def analyse_survival(
             source=spec.data.name,
         )
         matched, balance = matched_cohort(full, spec.match_ratio, spec.match_caliper)
-        cohorts: dict[str, SurvivalData] = {"full": full, "matched": matched}
+        # The matching covariates served the matching; the Weibull fits and their lifelines
+        # counterparts compare the groups unadjusted, as the paper did.
+        cohorts: dict[str, SurvivalData] = {
+            "full": _unadjusted(full),
+            "matched": _unadjusted(matched),
+        }
         for cohort in COHORTS:
             fits.append(
                 SurvivalFit(

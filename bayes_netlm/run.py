@@ -1,30 +1,61 @@
 """``bayes-netlm run``: load, analyse, then write tables, posteriors, figures and the report.
 
+The patient-level survival analysis runs in a second process while this one fits the
+published-numbers models: its Numba compilation and the published models' JAX compilation each
+use one core, and compilation is most of the run's time.
+
 Everything is written into a staging folder that replaces the results folder only when the whole
 run has succeeded (:mod:`bayes_netlm.outputs`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from bayes_netlm import plots
+from bayes_netlm import frequentist, plots, survival_plots
 from bayes_netlm.evidence.published import load_published
+from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.outputs import ResultsFolder, results_folder
+from bayes_netlm.patient_analysis import SurvivalAnalysis, analyse_survival
 from bayes_netlm.pipeline import PublishedAnalysis, analyse_published
-from bayes_netlm.priors import load_prior_catalog
+from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.provenance import stamp
-from bayes_netlm.report import render_report
+from bayes_netlm.report import render_report, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 __all__ = ["run_published"]
 
+PPC_REPLICATES = 50
 
-def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis) -> None:
+
+class _Figures:
+    """Saves figures into the results folder and remembers their captions for the report."""
+
+    def __init__(self, folder: ResultsFolder) -> None:
+        self.folder = folder
+        self.paths: dict[str, str] = {}
+
+    def save(self, name: str, caption: str, figure: plt.Figure) -> None:
+        self.folder.figure(f"figures/{name}.png", figure)
+        plt.close(figure)
+        self.paths[caption] = f"figures/{name}.png"
+
+
+def _write_posteriors(
+    folder: ResultsFolder, analysis: PublishedAnalysis, survival: SurvivalAnalysis | None
+) -> None:
     fits = {**analysis.hazard_ratios.posteriors, **analysis.rates.posteriors}
+    data = {name: (analysis.study.path, analysis.study.sha256) for name in fits}
+    if survival is not None:
+        fits.update(survival.result.posteriors)
+        data["weibull"] = (str(survival.spec.data), survival.data_sha256)
     priors = {
         name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
         for name, s in analysis.catalog.sets.items()
@@ -32,8 +63,8 @@ def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis) -> Non
     for name, tree in fits.items():
         record = {
             "model": name,
-            "data_file": analysis.study.path,
-            "data_sha256": analysis.study.sha256,
+            "data_file": data[name][0],
+            "data_sha256": data[name][1],
             "spec_file": str(analysis.spec.path),
             "spec_sha256": analysis.spec.sha256,
             "prior_sets": priors,
@@ -43,64 +74,127 @@ def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis) -> Non
         folder.netcdf(f"posteriors/{name}.nc", stamp(tree, record))
 
 
-def _write_figures(folder: ResultsFolder, analysis: PublishedAnalysis) -> dict[str, str]:
+def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
     clinical = analysis.catalog.clinical
     table = analysis.table
-    figures: dict[str, str] = {}
-
-    def save(name: str, caption: str, figure: plt.Figure) -> None:
-        folder.figure(f"figures/{name}.png", figure)
-        plt.close(figure)
-        figures[caption] = f"figures/{name}.png"
-
     hr_posterior = analysis.hazard_ratios.posteriors["summary_hr"]
     for evidence in analysis.hr_evidence:
-        save(
+        figures.save(
             f"hr_{evidence.name}",
             f"{evidence.label}: posterior of the hazard ratio",
             plots.hr_posterior_figure(hr_posterior, evidence.name, evidence.label, clinical),
         )
-        save(
+        figures.save(
             f"forest_{evidence.name}",
             f"{evidence.label}: hazard ratio across prior sets",
             plots.forest_figure(table, evidence.name, "hr", evidence.label),
         )
     for comparison in analysis.study.rates:
-        save(
+        figures.save(
             f"rd_{comparison.name}",
             f"{comparison.label}: posterior of the risk difference",
             plots.rd_posterior_figure(
                 analysis.rates.posteriors, comparison.name, comparison.label, clinical
             ),
         )
-        save(
+        figures.save(
             f"forest_{comparison.name}",
             f"{comparison.label}: risk difference across prior sets",
             plots.forest_figure(table, comparison.name, "rd", comparison.label),
         )
-    save("rank_summary_hr", "Rank plot: log HR fits", plots.rank_figure(hr_posterior, "log_hr"))
+    figures.save(
+        "rank_summary_hr", "Rank plot: log HR fits", plots.rank_figure(hr_posterior, "log_hr")
+    )
     for name, tree in analysis.rates.posteriors.items():
-        save(f"rank_{name}", f"Rank plot: {name}", plots.rank_figure(tree, "p_index"))
-    return figures
+        figures.save(f"rank_{name}", f"Rank plot: {name}", plots.rank_figure(tree, "p_index"))
+
+
+def _survival_figures(
+    figures: _Figures, survival: SurvivalAnalysis, clinical: ClinicalThresholds, seed: int
+) -> None:
+    tree = survival.result.posteriors["weibull"]
+    posterior = tree.posterior.to_dataset()
+    reference_prior = survival.spec.prior_sets[0]
+    for fit in survival.fits:
+        draws = posterior.sel(fit=f"{fit.name}|{reference_prior}")
+        t_max = float(np.max(fit.data.time))
+        labels = (fit.data.index_label, fit.data.reference_label)
+        figures.save(
+            f"survival_{fit.name}",
+            f"{fit.label}: posterior survival ({reference_prior} prior) over Kaplan-Meier",
+            survival_plots.survival_curves_figure(
+                draws,
+                frequentist.kaplan_meier_curves(fit.data),
+                fit.group_shape,
+                fit.label,
+                labels,
+                t_max,
+            ),
+        )
+        figures.save(
+            f"hr_{fit.name}",
+            f"{fit.label}: posterior of the hazard ratio across prior sets",
+            plots.hr_posterior_figure(tree, fit.name, fit.label, clinical),
+        )
+        if fit.group_shape:
+            figures.save(
+                f"hr_over_time_{fit.name}",
+                f"{fit.label}: hazard ratio over time (group-specific shapes)",
+                survival_plots.hazard_ratio_over_time_figure(
+                    draws, fit.group_shape, fit.label, clinical, t_max
+                ),
+            )
+        if fit.name.endswith("_full"):
+            times, events = posterior_predictive_times(
+                draws, fit.data, fit.group_shape, PPC_REPLICATES, seed
+            )
+            figures.save(
+                f"ppc_{fit.name}",
+                f"{fit.label}: posterior predictive check (censored data)",
+                survival_plots.ppc_figure(times, events, fit.data, fit.label),
+            )
+    figures.save("rank_weibull", "Rank plot: Weibull log HR", plots.rank_figure(tree, "log_hr"))
 
 
 def run_published(
     out: Path, seed: int, spec_path: Path | None = None, started: float | None = None
 ) -> str:
-    """Run the whole published-numbers re-analysis into ``out``; returns the closing line."""
+    """Run the whole re-analysis into ``out``; returns the closing line with the time taken."""
     started = time.perf_counter() if started is None else started
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
-    with results_folder(out) as folder:
+    with (
+        results_folder(out) as folder,
+        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
+        pending = (
+            pool.submit(analyse_survival, spec.survival, catalog, seed + 2, spec.sampler)
+            if spec.survival is not None
+            else None
+        )
         analysis = analyse_published(study, catalog, spec, seed)
-        folder.csv("tables/summaries.csv", analysis.table)
-        folder.csv("tables/convergence.csv", analysis.convergence)
-        _write_posteriors(folder, analysis)
-        figures = _write_figures(folder, analysis)
+        figures = _Figures(folder)
+        # drawn while the survival process is still sampling
+        _published_figures(figures, analysis)
+        survival = pending.result() if pending is not None else None
+        tables = [analysis.table]
+        convergence = [analysis.convergence]
+        extra = []
+        if survival is not None:
+            tables.append(survival.result.table)
+            convergence.append(survival.result.convergence.assign(analysis="weibull").reset_index())
+            folder.csv("tables/frequentist.csv", survival.frequentist)
+            folder.csv("tables/balance.csv", survival.balance)
+            _survival_figures(figures, survival, catalog.clinical, seed)
+            extra.append(survival_section(survival, catalog.clinical))
+        all_convergence = pd.concat(convergence, ignore_index=True)
+        folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
+        folder.csv("tables/convergence.csv", all_convergence)
+        _write_posteriors(folder, analysis, survival)
         elapsed = time.perf_counter() - started
-        folder.text("report.html", render_report(analysis, figures, elapsed))
-    failed = int((~analysis.convergence["converged"]).sum())
+        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra))
+    failed = int((~all_convergence["converged"].astype(bool)).sum())
     status = (
         "all fits converged" if not failed else f"{failed} FITS FAILED their convergence checks"
     )

@@ -113,6 +113,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
                 tune=int(sampler.get("tune", 1000)),
                 chains=int(sampler.get("chains", 4)),
                 cores=int(sampler.get("cores", 2)),
+                target_accept=float(sampler.get("target_accept", 0.9)),
             ),
             path=path,
             sha256=hashlib.sha256(raw).hexdigest(),

@@ -18,6 +18,7 @@ from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 from bayes_netlm.frequentist import (
     cox_hazard_ratio,
     frequentist_table,
+    kaplan_meier_curves,
     kaplan_meier_medians,
     logrank,
     weibull_mle,
@@ -65,6 +66,27 @@ def test_km_medians_by_hand() -> None:
     assert table["n"].tolist() == [5, 5] and table["events"].tolist() == [3, 5]
     assert table["median"].tolist() == [4.0, 3.0]
     assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
+
+
+def test_km_curves_by_hand() -> None:
+    # Same hand calculation as test_km_medians_by_hand, now as whole step curves.
+    curves = kaplan_meier_curves(tiny())
+    assert curves.columns.tolist() == ["group", "time", "survival", "lower", "upper"]
+    cystic = curves[curves["group"] == "cystic"]
+    solid = curves[curves["group"] == "solid"]
+    assert curves["group"].iloc[0] == "cystic"
+    assert_allclose(cystic["time"], [0, 1, 2, 3, 4, 5])
+    assert_allclose(cystic["survival"], [1, 0.8, 0.8, 0.8 * 2 / 3, 0.8 * 2 / 3 / 2, 0.8 / 3])
+    assert_allclose(solid["time"], [0, 1, 2, 3, 4, 6])
+    assert_allclose(solid["survival"], [1, 0.8, 0.6, 0.4, 0.2, 0.0], atol=1e-12)
+    # Exponential Greenwood at t = 1 for solid: var sum d / (n (n - d)) = 1 / 20, on log(-log S).
+    s = 0.8
+    half = 1.959964 * math.sqrt(1 / 20) / abs(math.log(s))
+    first = solid.iloc[1]
+    assert first["lower"] == pytest.approx(s ** math.exp(half), rel=1e-5)
+    assert first["upper"] == pytest.approx(s ** math.exp(-half), rel=1e-5)
+    assert (curves["lower"] <= curves["survival"] + 1e-12).all()
+    assert (curves["survival"] <= curves["upper"] + 1e-12).all()
 
 
 def test_km_median_not_reached_is_inf() -> None:

@@ -68,17 +68,36 @@ def test_run_writes_every_output(first_run):
     pivot = hr.pivot_table(index=["endpoint", "prior"], columns="method", values="value")
     assert (pivot["pymc"] - pivot["exact"]).abs().max() < 0.04
     convergence = pd.read_csv(out / "tables" / "convergence.csv")
-    assert convergence["converged"].all() and len(convergence) == 40
+    # 16 summary-HR + 24 rate fits (published numbers) + 16 Weibull fits (patient data)
+    assert convergence["converged"].all() and len(convergence) == 56
+    weibull = table[table.analysis == "weibull"]
+    assert set(weibull.endpoint) == {"os_full", "os_matched", "pfs_full", "pfs_matched"}
+    assert {"median_index", "rmst_difference", "survival_index_5"} <= set(weibull.quantity)
+    frequentist = pd.read_csv(out / "tables" / "frequentist.csv")
+    assert {"cox_hr", "logrank_p", "km_median"} <= set(frequentist.quantity)
+    balance = pd.read_csv(out / "tables" / "balance.csv")
+    assert set(balance.cohort) == {"full", "matched"}
     html = (out / "report.html").read_text()
     assert "WARNING" in html and "not consistent with proportional hazards" in html
+    assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
+    for name in (
+        "survival_os_full",
+        "survival_pfs_matched",
+        "hr_over_time_pfs_full",
+        "ppc_os_full",
+    ):
+        assert (out / "figures" / f"{name}.png").exists(), name
     for png in (out / "figures").glob("*.png"):
         image = mpimg.imread(png)
         assert image.shape[0] > 200 and image.shape[1] > 300, png.name
         assert f'src="figures/{png.name}"' in html
-    tree = xr.open_datatree(out / "posteriors" / "summary_hr.nc", engine="h5netcdf")
-    for key in ("seed", "data_sha256", "prior_sets", "packages", "spec_sha256"):
-        assert f"bayes_netlm_{key}" in tree.attrs
-    assert tree.attrs["bayes_netlm_seed"] == "7"
+    for name in ("summary_hr", "rates_beta", "rates_logor", "weibull"):
+        tree = xr.open_datatree(out / "posteriors" / f"{name}.nc", engine="h5netcdf")
+        for key in ("seed", "data_sha256", "prior_sets", "packages", "spec_sha256"):
+            assert f"bayes_netlm_{key}" in tree.attrs
+        assert tree.attrs["bayes_netlm_seed"] == "7"
+    weibull_tree = xr.open_datatree(out / "posteriors" / "weibull.nc", engine="h5netcdf")
+    assert "synthetic_cohort.csv" in weibull_tree.attrs["bayes_netlm_data_file"]
 
 
 @pytest.mark.slow
@@ -105,3 +124,18 @@ def test_failed_run_keeps_previous_results(first_run, fast_spec, monkeypatch, ca
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in out.parent.iterdir()] == ["results"]  # no staging left behind
+
+
+@pytest.mark.slow
+def test_bad_patient_data_fails_the_run_with_exit_2(tmp_path):
+    spec = (ROOT / "models" / "run.toml").read_text()
+    bad = tmp_path / "bad.csv"
+    frame = pd.read_csv(ROOT / "data" / "synthetic_cohort.csv")
+    frame.loc[3, "os_event"] = 2
+    frame.to_csv(bad, index=False)
+    spec_path = tmp_path / "run.toml"
+    spec_path.write_text(spec.replace('data = "data/synthetic_cohort.csv"', f'data = "{bad}"'))
+    result = run_command(tmp_path / "results", spec_path)
+    assert result.returncode == 2
+    assert "bad.csv" in result.stderr and "os_event" in result.stderr
+    assert not (tmp_path / "results").exists()

@@ -49,7 +49,9 @@ def simulate(n_index, n_reference, k_reference, k_index, lambda0, log_hr, seed, 
 
 
 def posterior_of(fitter, data, group_shape=False, seed=1):
-    tree = fitter.sample(SurvivalFit("sim", "sim", data, group_shape), VAGUE, seed, SamplerSettings())
+    tree = fitter.sample(
+        SurvivalFit("sim", "sim", data, group_shape), VAGUE, seed, SamplerSettings()
+    )
     table = convergence_table(tree, ["log_lambda0", "log_k", "log_hr"])
     assert table["converged"].all()
     return tree.posterior.to_dataset()

@@ -47,6 +47,7 @@ class SamplerSettings:
     tune: int = 1000
     chains: int = 4
     cores: int = 2
+    target_accept: float = 0.9
 
 
 class CompiledModel:
@@ -95,6 +96,7 @@ class CompiledModel:
             seed=seed,
             progress_bar=False,
             save_warmup=False,
+            target_accept=settings.target_accept,
         )
 
 
@@ -117,6 +119,7 @@ def sample_once(
             chains=settings.chains,
             cores=settings.cores,
             random_seed=seed,
+            target_accept=settings.target_accept,
             nuts_sampler="numpyro",
             progressbar=False,
             compute_convergence_checks=False,

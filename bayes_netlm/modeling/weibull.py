@@ -331,7 +331,7 @@ def fit_survival(
             prior_spec=str(prior),
             method="pymc",
             converged=bool(table["converged"].iloc[0]),
-            paper_p=None,
+            paper_p=float("nan"),
         )
     posterior = xr.concat(trees, dim="fit")
     tree = xr.DataTree.from_dict({"posterior": posterior})

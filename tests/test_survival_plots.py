@@ -1,0 +1,227 @@
+"""Weibull survival figures and predictive replicates from synthetic draws (no sampling)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from matplotlib.figure import Figure
+
+from bayes_netlm import survival_plots
+from bayes_netlm.evidence.patients import SurvivalData, load_survival
+from bayes_netlm.frequentist import kaplan_meier_curves
+from bayes_netlm.modeling.predictive import kaplan_meier_steps, posterior_predictive_times
+from bayes_netlm.priors import ClinicalThresholds
+
+CLINICAL = ClinicalThresholds(
+    hr_important=0.7,
+    hr_equivalence=(0.8, 1.25),
+    or_important=1.5,
+    rd_important=0.05,
+    rd_equivalence=0.025,
+    tail_probability=0.05,
+)
+
+
+def _posterior(
+    log_lambda0: float,
+    log_k: float,
+    delta_log_k: float,
+    log_hr: float,
+    sd: float = 0.1,
+    seed: int = 0,
+) -> xr.Dataset:
+    rng = np.random.default_rng(seed)
+    shape = (2, 100)
+    centres = {
+        "log_lambda0": log_lambda0,
+        "log_k": log_k,
+        "delta_log_k": delta_log_k,
+        "log_hr": log_hr,
+    }
+    return xr.Dataset(
+        {
+            name: (("chain", "draw"), centre + sd * rng.standard_normal(shape))
+            for name, centre in centres.items()
+        },
+        coords={"chain": np.arange(2), "draw": np.arange(100)},
+    )
+
+
+def _cohort(n_index: int = 12, n_reference: int = 60, seed: int = 3) -> SurvivalData:
+    rng = np.random.default_rng(seed)
+    n = n_index + n_reference
+    group = ["cystic"] * n_index + ["solid"] * n_reference
+    event_time = 3.0 * rng.weibull(1.2, n)
+    censor = rng.uniform(1.0, 8.0, n)
+    frame = pd.DataFrame(
+        {
+            "group": group,
+            "time": np.minimum(event_time, censor) + 0.01,
+            "event": (event_time <= censor).astype(int),
+        }
+    )
+    frame.loc[[0, n_index], "event"] = 1  # both groups need events
+    return load_survival(frame, time="time", event="event", group="group", id_col=None)
+
+
+def _save(figure: Figure, path) -> np.ndarray:
+    figure.savefig(path, dpi=80)
+    assert path.stat().st_size > 10_000
+    return mpimg.imread(path)
+
+
+# ---- posterior predictive replicates ----------------------------------------------------------
+
+
+def _all_events(n_per_group: int) -> SurvivalData:
+    # Every patient has an event; one very long time makes the censoring at the largest observed
+    # time irrelevant, so replicated times follow the Weibull distribution itself.
+    times = np.linspace(0.1, 5.0, 2 * n_per_group)
+    times[-1] = 1e6
+    frame = pd.DataFrame(
+        {
+            "group": ["cystic"] * n_per_group + ["solid"] * n_per_group,
+            "time": times,
+            "event": 1,
+        }
+    )
+    return load_survival(frame, time="time", event="event", group="group", id_col=None)
+
+
+@pytest.mark.parametrize("group_shape", [False, True])
+def test_replicated_medians_match_weibull(group_shape: bool) -> None:
+    lambda0, k0, delta, log_hr = 2.0, 1.5, 0.4, -0.5
+    posterior = _posterior(math.log(lambda0), math.log(k0), delta, log_hr, sd=1e-6)
+    data = _all_events(200)
+    times, events = posterior_predictive_times(posterior, data, group_shape, 200, seed=1)
+    assert times.shape == events.shape == (200, 400)
+    assert events.mean() > 0.999
+    k1 = k0 * math.exp(delta) if group_shape else k0
+    median_reference = lambda0 * math.log(2) ** (1 / k0)
+    median_index = lambda0 * (math.log(2) * math.exp(-log_hr)) ** (1 / k1)
+    index = data.index == 1
+    assert np.median(times[:, ~index]) == pytest.approx(median_reference, rel=0.02)
+    assert np.median(times[:, index]) == pytest.approx(median_index, rel=0.02)
+
+
+def test_replicates_reproducible_and_censored_like_the_data() -> None:
+    posterior = _posterior(math.log(3.0), 0.0, 0.0, 0.0)
+    data = _cohort()
+    first = posterior_predictive_times(posterior, data, False, 30, seed=5)
+    second = posterior_predictive_times(posterior, data, False, 30, seed=5)
+    other = posterior_predictive_times(posterior, data, False, 30, seed=6)
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert not np.array_equal(first[0], other[0])
+    times, events = first
+    censored = data.event == 0
+    # a patient censored in the data is never followed longer in a replicate
+    assert (times[:, censored] <= data.time[censored] + 1e-12).all()
+    assert (times <= data.time.max() + 1e-12).all()
+    # a replicate is censored exactly at its censoring time
+    limit = np.where(censored, data.time, data.time.max())
+    assert np.allclose(times[events == 0], np.broadcast_to(limit, times.shape)[events == 0])
+    with pytest.raises(ValueError, match="n_replicates"):
+        posterior_predictive_times(posterior, data, False, 0, seed=1)
+
+
+def test_kaplan_meier_steps_match_lifelines() -> None:
+    data = _cohort()
+    km = kaplan_meier_curves(data)
+    for flag, name in ((1, "cystic"), (0, "solid")):
+        members = data.index == flag
+        steps, values = kaplan_meier_steps(data.time[members], data.event[members])
+        rows = km[km["group"] == name]
+        # lifelines' step value at each of our steps
+        at = np.searchsorted(rows["time"].to_numpy(), steps, side="right") - 1
+        np.testing.assert_allclose(values, rows["survival"].to_numpy()[at], atol=1e-12)
+
+
+# ---- figures ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group_shape", [False, True])
+def test_survival_curves_figure(tmp_path, group_shape: bool) -> None:
+    data = _cohort()
+    figure = survival_plots.survival_curves_figure(
+        _posterior(math.log(3.0), 0.2, 0.3, -0.3), kaplan_meier_curves(data), group_shape, "OS"
+    )
+    image = _save(figure, tmp_path / "survival.png")
+    assert image.shape[0] > 300 and image.shape[1] > 500
+    ax = figure.axes[0]
+    assert ax.get_title() == "OS"
+    assert ax.get_xlabel() == "Years since liver resection"
+    assert ax.get_ylabel() == "Survival probability"
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "cystic: Kaplan-Meier" in legend and "solid: Weibull posterior median" in legend
+    assert ax.get_xlim() == (0.0, pytest.approx(data.time.max()))
+
+
+def test_survival_curves_figure_unknown_label() -> None:
+    km = kaplan_meier_curves(_cohort())
+    with pytest.raises(ValueError, match="no Kaplan-Meier rows"):
+        survival_plots.survival_curves_figure(
+            _posterior(0.0, 0.0, 0.0, 0.0), km, False, "OS", labels=("a", "b")
+        )
+
+
+@pytest.mark.parametrize("group_shape", [False, True])
+def test_hazard_ratio_over_time_figure(tmp_path, group_shape: bool) -> None:
+    posterior = _posterior(math.log(3.0), 0.2, 0.3, -0.3)
+    figure = survival_plots.hazard_ratio_over_time_figure(
+        posterior, group_shape, "OS", CLINICAL, t_max=10.0
+    )
+    image = _save(figure, tmp_path / "hr.png")
+    assert image.shape[0] > 300 and image.shape[1] > 500
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log"
+    assert ax.get_title().startswith("OS: hazard ratio over time")
+    assert ax.get_xlabel() == "Years since liver resection"
+    assert ax.get_ylabel().startswith("Hazard ratio (cystic / solid)")
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "Important benefit (HR 0.7)" in legend and "No difference (HR 1)" in legend
+    median = ax.get_lines()[0].get_ydata()
+    if group_shape:  # k1 > k0: HR rises over time
+        assert median[-1] > median[0]
+    else:
+        np.testing.assert_allclose(median, median[0])
+
+
+def test_hazard_ratio_draws_formula() -> None:
+    posterior = _posterior(math.log(2.0), math.log(1.5), 0.4, -0.5, sd=0.0)
+    times = np.array([0.5, 2.0, 8.0])
+    k0, k1 = 1.5, 1.5 * math.exp(0.4)
+    expected = (k1 / k0) * (times / 2.0) ** (k1 - k0) * math.exp(-0.5)
+    draws = survival_plots.hazard_ratio_draws(posterior, times, True)
+    np.testing.assert_allclose(draws[0], expected)
+    np.testing.assert_allclose(draws[0, 1], (k1 / k0) * math.exp(-0.5))  # log HR at t = lambda0
+    np.testing.assert_allclose(
+        survival_plots.hazard_ratio_draws(posterior, times, False), math.exp(-0.5)
+    )
+
+
+def test_ppc_figure(tmp_path) -> None:
+    data = _cohort()
+    times, events = posterior_predictive_times(
+        _posterior(math.log(3.0), 0.2, 0.0, 0.0), data, False, 80, seed=2
+    )
+    figure = survival_plots.ppc_figure(times, events, data, "OS")
+    image = _save(figure, tmp_path / "ppc.png")
+    assert image.shape[1] > image.shape[0] > 300
+    assert len(figure.axes) == 2
+    assert figure.get_suptitle() == "OS: posterior predictive check"
+    left, right = figure.axes
+    assert left.get_title().startswith("cystic (n = 12")
+    assert right.get_title().startswith("solid (n = 60")
+    assert left.get_xlabel() == right.get_xlabel() == "Years since liver resection"
+    assert left.get_ylabel().startswith("Survival probability")
+    legend = [text.get_text() for text in left.get_legend().get_texts()]
+    assert legend == ["Replicated data (50 sets)", "Observed data"]
+    assert len(left.get_lines()) == 51
+    with pytest.raises(ValueError, match="do not match"):
+        survival_plots.ppc_figure(times[:, :5], events[:, :5], data, "OS")
