@@ -7,8 +7,10 @@ OS and PFS, full and matched cohorts, every prior set: all fitted with one compi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from bayes_netlm import frequentist
@@ -16,11 +18,18 @@ from bayes_netlm.evidence.patients import SurvivalData, load_survival, read_tabl
 from bayes_netlm.matching import matched_cohort
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
-from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
-from bayes_netlm.priors import PriorCatalog
-from bayes_netlm.spec import SurvivalSpec
+from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
+from bayes_netlm.priors import NormalPrior, PriorCatalog
+from bayes_netlm.sensitivity import (
+    WeibullSweep,
+    exact_probability,
+    grid_table,
+    likelihood_approximation,
+    tipping_table,
+)
+from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
-__all__ = ["SurvivalAnalysis", "analyse_survival", "frequentist_rows"]
+__all__ = ["SurvivalAnalysis", "analyse_survival", "frequentist_rows", "weibull_sensitivity"]
 
 COHORTS = ("full", "matched")
 
@@ -35,6 +44,61 @@ class SurvivalAnalysis:
     frequentist: pd.DataFrame
     balance: pd.DataFrame
     data_sha256: str
+    grid: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tipping: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def weibull_sensitivity(
+    fitter: WeibullFitter,
+    fits: list[SurvivalFit],
+    result: FitResult,
+    catalog: PriorCatalog,
+    sensitivity: SensitivitySpec,
+    seed: int,
+    settings: SamplerSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Prior grid and tipping points of the chosen Weibull fits: PSIS, refit where k-hat > 0.7."""
+    reference = catalog.get(sensitivity.reference_prior, "[sensitivity] reference_prior").log_hr
+    posterior = result.posteriors["weibull"].posterior
+    thresholds = (1.0, catalog.clinical.hr_important)
+    grids, tippings = [], []
+    for fit in (f for f in fits if f.name in sensitivity.weibull_fits):
+        draws = posterior["log_hr"].sel(fit=f"{fit.name}|{sensitivity.reference_prior}").values
+
+        def refit(prior: NormalPrior, fit: SurvivalFit = fit) -> np.ndarray:
+            tree = fitter.sample(fit, prior, seed, settings)
+            return np.asarray(tree.posterior["log_hr"])
+
+        sweep = WeibullSweep(refit, reference, draws)
+        grid = grid_table(
+            sweep.probability, sensitivity.prior_means, sensitivity.prior_sds, thresholds
+        )
+        grid["khat"] = [
+            sweep.khat.get((m, s), np.nan)
+            for m, s in zip(grid.prior_mean, grid.prior_sd, strict=True)
+        ]
+        grid["method"] = [
+            "refit" if (m, s) in sweep.refitted else "PSIS"
+            for m, s in zip(grid.prior_mean, grid.prior_sd, strict=True)
+        ]
+        grids.append(grid.assign(endpoint=fit.name, label=fit.label))
+        # Tipping points: located on the Normal approximation of the likelihood, then checked by
+        # refitting the compiled model at each reported prior (root finding by refits would cost
+        # dozens of fits per endpoint).
+        approximation = likelihood_approximation(draws, reference)
+        tipping = tipping_table(
+            lambda prior, t: exact_probability(approximation, prior, t), reference, catalog.clinical
+        )
+        tipping["probability_refit"] = [
+            float(np.mean(refit(NormalPrior(row.prior_mean, row.tipping_sd)) < math.log(threshold)))
+            if np.isfinite(row.tipping_sd)
+            else np.nan
+            for row, threshold in zip(tipping.itertuples(), tipping["threshold"], strict=True)
+        ]
+        tippings.append(tipping.assign(endpoint=fit.name, label=fit.label))
+    if not grids:
+        return pd.DataFrame(), pd.DataFrame()
+    return pd.concat(grids, ignore_index=True), pd.concat(tippings, ignore_index=True)
 
 
 def _unadjusted(data: SurvivalData) -> SurvivalData:
@@ -52,6 +116,7 @@ def analyse_survival(
     catalog: PriorCatalog,
     seed: int,
     settings: SamplerSettings,
+    sensitivity: SensitivitySpec | None = None,
 ) -> SurvivalAnalysis:
     """Fit every endpoint in the full and the matched cohort under the spec's prior sets."""
     frame = read_table(spec.data)
@@ -84,6 +149,7 @@ def analyse_survival(
                 )
             )
     priors = {name: catalog.get(name, "[survival] prior_sets").log_hr for name in spec.prior_sets}
+    fitter = WeibullFitter(max(f.data.time.size for f in fits))
     result = fit_survival(
         fits,
         priors,
@@ -92,7 +158,13 @@ def analyse_survival(
         settings=settings,
         horizons=spec.horizons,
         rmst_horizon=spec.rmst_horizon,
+        fitter=fitter,
     )
     table = pd.concat([frequentist_rows(f) for f in fits], ignore_index=True)
     digest = hashlib.sha256(spec.data.read_bytes()).hexdigest()
-    return SurvivalAnalysis(spec, fits, result, table, balance, digest)
+    analysis = SurvivalAnalysis(spec, fits, result, table, balance, digest)
+    if sensitivity is not None:
+        analysis.grid, analysis.tipping = weibull_sensitivity(
+            fitter, fits, result, catalog, sensitivity, seed, settings
+        )
+    return analysis

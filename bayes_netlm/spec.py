@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,28 @@ def _survival(table: dict) -> SurvivalSpec:
 
 
 @dataclass(frozen=True)
+class SensitivitySpec:
+    """The prior grid, reference prior and Weibull fits of the sensitivity analysis."""
+
+    prior_means: tuple[float, ...]
+    prior_sds: tuple[float, ...]
+    reference_prior: str
+    weibull_fits: tuple[str, ...]
+
+
+def _sensitivity(table: dict) -> SensitivitySpec:
+    means = tuple(math.log(float(hr)) for hr in table["prior_hr_means"])
+    sds = tuple(float(s) for s in table["prior_sds"])
+    if not means or not sds:
+        raise ValueError("[sensitivity] needs at least one prior mean and one prior SD")
+    if any(s <= 0 for s in sds):
+        raise ValueError("[sensitivity] prior_sds must be positive")
+    return SensitivitySpec(
+        means, sds, str(table.get("reference_prior", "vague")), tuple(table.get("weibull_fits", ()))
+    )
+
+
+@dataclass(frozen=True)
 class RunSpec:
     """Everything ``bayes-netlm run`` needs besides the seed."""
 
@@ -76,6 +99,7 @@ class RunSpec:
     hr_prior_sets: tuple[str, ...]
     rate_prior_sets: tuple[str, ...]
     survival: SurvivalSpec | None
+    sensitivity: SensitivitySpec | None
     sampler: SamplerSettings
     path: Path
     sha256: str
@@ -108,6 +132,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
             hr_prior_sets=tuple(doc["summary_hazard_ratio"]["prior_sets"]),
             rate_prior_sets=tuple(doc["rates"]["prior_sets"]),
             survival=_survival(doc["survival"]) if "survival" in doc else None,
+            sensitivity=_sensitivity(doc["sensitivity"]) if "sensitivity" in doc else None,
             sampler=SamplerSettings(
                 draws=int(sampler.get("draws", 1000)),
                 tune=int(sampler.get("tune", 1000)),

@@ -123,6 +123,8 @@ def _analysis() -> PublishedAnalysis:
         prior_sets=Path("models/prior_sets.toml"),
         hr_prior_sets=tuple(HR_PRIORS),
         rate_prior_sets=("vague",),
+        survival=None,
+        sensitivity=None,
         sampler=SamplerSettings(),
         path=Path("models/run.toml"),
         sha256="cd" * 32,

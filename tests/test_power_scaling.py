@@ -1,0 +1,133 @@
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy import stats
+
+from bayes_netlm import power_scaling as ps
+from bayes_netlm.errors import InputError
+
+CHAINS, DRAWS = 4, 1000
+
+
+def summary_hr_fit(prior_mean, prior_sd, y, se, seed=20250101):
+    """Exact conjugate posterior draws of log HR and their per-draw log prior / likelihood."""
+    precision = 1 / prior_sd**2 + 1 / se**2
+    mean = (prior_mean / prior_sd**2 + y / se**2) / precision
+    rng = np.random.default_rng(seed)
+    log_hr = rng.normal(mean, precision**-0.5, size=(CHAINS, DRAWS))
+    return (
+        {"log_hr": log_hr},
+        ps.normal_log_prior(log_hr, prior_mean, prior_sd),
+        ps.normal_log_likelihood(log_hr, y, se),
+    )
+
+
+CONFLICT = (2.0, 0.2, -1.0, 0.2)
+DATA_DOMINATE = (0.0, 10.0, -0.3, 0.2)
+WEAK_LIKELIHOOD = (0.0, 0.2, -0.3, 5.0)
+
+
+def test_prior_data_conflict():
+    row = ps.psense_fit(*summary_hr_fit(*CONFLICT)).iloc[0]
+    assert row["diagnosis"] == ps.DIAGNOSIS_CONFLICT == "potential prior-data conflict"
+    assert row["prior_cjs"] >= ps.THRESHOLD
+    assert row["likelihood_cjs"] >= ps.THRESHOLD
+    assert row["reading"].startswith("prior-data conflict")
+    assert "log HR" in row["reading"]
+
+
+def test_data_dominate_no_issue():
+    row = ps.psense_fit(*summary_hr_fit(*DATA_DOMINATE)).iloc[0]
+    assert row["prior_cjs"] < ps.THRESHOLD
+    assert row["likelihood_cjs"] >= ps.THRESHOLD
+    assert row["diagnosis"] == ps.DIAGNOSIS_OK == "✓"
+    assert row["reading"].startswith("the data dominate")
+
+
+def test_weak_likelihood_prior_dominates():
+    row = ps.psense_fit(*summary_hr_fit(*WEAK_LIKELIHOOD)).iloc[0]
+    assert row["prior_cjs"] > ps.THRESHOLD > row["likelihood_cjs"]
+    assert row["diagnosis"] == ps.DIAGNOSIS_STRONG_PRIOR
+    assert row["reading"].startswith("the prior dominates")
+
+
+def test_tidy_columns_and_shapes():
+    draws, log_prior, log_lik = summary_hr_fit(*DATA_DOMINATE)
+    # a second variable independent of log_prior and log_likelihood
+    draws["sigma"] = np.abs(np.random.default_rng(1).normal(size=(CHAINS, DRAWS)))
+    df = ps.psense_fit(draws, log_prior, log_lik, labels={"sigma": "the noise scale"})
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["variable", "prior_cjs", "likelihood_cjs", "diagnosis", "reading"]
+    assert list(df["variable"]) == ["log_hr", "sigma"]
+    assert df["prior_cjs"].dtype == float and df["likelihood_cjs"].dtype == float
+    # independent noise: neither power-scaling moves it
+    sigma = df.set_index("variable").loc["sigma"]
+    assert sigma["diagnosis"] == ps.DIAGNOSIS_OK
+    assert sigma["reading"].startswith("neither") and "the noise scale" in sigma["reading"]
+
+
+def test_small_chain_draw_shapes_work():
+    draws, log_prior, log_lik = summary_hr_fit(*CONFLICT)
+    df = ps.psense_fit(
+        {"log_hr": draws["log_hr"][:2, :300]}, log_prior[:2, :300], log_lik[:2, :300]
+    )
+    assert df.shape == (1, 5)
+
+
+def test_potential_issue_log_message_is_dropped(caplog):
+    with caplog.at_level(logging.WARNING):
+        ps.psense_fit(*summary_hr_fit(*CONFLICT))
+    assert not [r for r in caplog.records if "potential issues" in r.getMessage()]
+
+
+def test_batched_fits_are_analysed_one_at_a_time():
+    cases = {"conflict": CONFLICT, "data": DATA_DOMINATE, "weak": WEAK_LIKELIHOOD}
+    fits = {label: summary_hr_fit(*case) for label, case in cases.items()}
+    dims = ("chain", "draw", "fit")
+
+    def stack(get):
+        return xr.DataArray(
+            np.stack([get(f) for f in fits.values()], axis=-1),
+            dims=dims,
+            coords={"fit": list(fits)},
+        )
+
+    posterior = xr.Dataset({"log_hr": stack(lambda f: f[0]["log_hr"])})
+    batched = ps.psense_fits(posterior, stack(lambda f: f[1]), stack(lambda f: f[2]))
+    assert list(batched.columns) == ["fit", *ps.COLUMNS]
+    assert list(batched["fit"]) == list(cases)
+    for label, fit in fits.items():
+        alone = ps.psense_fit(*fit)
+        got = batched[batched["fit"] == label].drop(columns="fit").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone)
+
+
+def test_batched_fits_reject_wrong_dims():
+    arr = xr.DataArray(np.zeros((2, 10)), dims=("chain", "draw"))
+    with pytest.raises(InputError, match="dims"):
+        ps.psense_fits(xr.Dataset({"log_hr": arr}), arr, arr)
+
+
+def test_input_validation():
+    draws, log_prior, log_lik = summary_hr_fit(*CONFLICT)
+    with pytest.raises(InputError, match="shape"):
+        ps.psense_fit({"log_hr": draws["log_hr"].ravel()}, log_prior, log_lik)
+    with pytest.raises(InputError, match="non-finite"):
+        ps.psense_fit(draws, np.full_like(log_prior, -np.inf), log_lik)
+    with pytest.raises(InputError, match="no posterior"):
+        ps.psense_fit({}, log_prior, log_lik)
+
+
+def test_closed_form_densities():
+    x = np.array([[-0.5, 0.0], [0.3, 1.0]])
+    np.testing.assert_allclose(ps.normal_log_prior(x, 0.1, 0.7), stats.norm.logpdf(x, 0.1, 0.7))
+    np.testing.assert_allclose(
+        ps.normal_log_likelihood(x, -0.2, 0.4), stats.norm.logpdf(-0.2, x, 0.4)
+    )
+    with pytest.raises(InputError):
+        ps.normal_log_prior(x, 0.0, 0.0)
+    with pytest.raises(InputError):
+        ps.normal_log_likelihood(x, 0.0, -1.0)
