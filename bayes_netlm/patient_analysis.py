@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,12 @@ import pandas as pd
 from bayes_netlm import frequentist
 from bayes_netlm.evidence.patients import SurvivalData, load_survival, read_table
 from bayes_netlm.matching import matched_cohort
+from bayes_netlm.modeling.hazard_ratio import LogHazardRatio
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
 from bayes_netlm.priors import NormalPrior, PriorCatalog
+from bayes_netlm.psense_models import weibull_psense
 from bayes_netlm.sensitivity import (
     WeibullSweep,
     exact_probability,
@@ -46,6 +49,11 @@ class SurvivalAnalysis:
     data_sha256: str
     grid: pd.DataFrame = field(default_factory=pd.DataFrame)
     tipping: pd.DataFrame = field(default_factory=pd.DataFrame)
+    power_scaling: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _exact_at(data: LogHazardRatio, prior: NormalPrior, threshold: float) -> float:
+    return exact_probability(data, prior, threshold)
 
 
 def weibull_sensitivity(
@@ -86,9 +94,7 @@ def weibull_sensitivity(
         # refitting the compiled model at each reported prior (root finding by refits would cost
         # dozens of fits per endpoint).
         approximation = likelihood_approximation(draws, reference)
-        tipping = tipping_table(
-            lambda prior, t: exact_probability(approximation, prior, t), reference, catalog.clinical
-        )
+        tipping = tipping_table(partial(_exact_at, approximation), reference, catalog.clinical)
         tipping["probability_refit"] = [
             float(np.mean(refit(NormalPrior(row.prior_mean, row.tipping_sd)) < math.log(threshold)))
             if np.isfinite(row.tipping_sd)
@@ -163,6 +169,9 @@ def analyse_survival(
     table = pd.concat([frequentist_rows(f) for f in fits], ignore_index=True)
     digest = hashlib.sha256(spec.data.read_bytes()).hexdigest()
     analysis = SurvivalAnalysis(spec, fits, result, table, balance, digest)
+    analysis.power_scaling = weibull_psense(
+        result.posteriors["weibull"].posterior.to_dataset(), fits, priors
+    ).assign(analysis="weibull")
     if sensitivity is not None:
         analysis.grid, analysis.tipping = weibull_sensitivity(
             fitter, fits, result, catalog, sensitivity, seed, settings

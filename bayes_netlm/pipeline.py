@@ -12,6 +12,7 @@ import pandas as pd
 from bayes_netlm.evidence.published import PublishedStudy, SurvivalSummary
 from bayes_netlm.modeling.hazard_ratio import (
     HazardRatioEvidence,
+    LogHazardRatio,
     fit_hazard_ratios,
     from_medians,
     information_check,
@@ -19,10 +20,18 @@ from bayes_netlm.modeling.hazard_ratio import (
 from bayes_netlm.modeling.rates import fit_rates
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
-from bayes_netlm.priors import PriorCatalog
-from bayes_netlm.spec import RunSpec
+from bayes_netlm.priors import NormalPrior, PriorCatalog
+from bayes_netlm.psense_models import hazard_ratio_psense, rates_psense
+from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+from bayes_netlm.spec import RunSpec, SensitivitySpec
 
-__all__ = ["PublishedAnalysis", "analyse_published", "hazard_ratio_evidence"]
+__all__ = [
+    "PublishedAnalysis",
+    "PublishedSensitivity",
+    "analyse_published",
+    "hazard_ratio_evidence",
+    "published_sensitivity",
+]
 
 
 @dataclass
@@ -79,3 +88,54 @@ def analyse_published(
         study.rates, rate_priors, catalog.clinical, catalog.logit_reference, seed + 1, settings
     )
     return PublishedAnalysis(study, catalog, spec, seed, evidence, hazard_ratios, rates)
+
+
+@dataclass
+class PublishedSensitivity:
+    """Exact prior grids and tipping points of the summary-level HRs; power-scaling of every fit."""
+
+    grid: pd.DataFrame
+    tipping: pd.DataFrame
+    power_scaling: pd.DataFrame
+
+
+def published_sensitivity(
+    analysis: PublishedAnalysis, sensitivity: SensitivitySpec
+) -> PublishedSensitivity:
+    """Sweep the prior of every summary-level HR exactly; psense every MCMC fit."""
+    catalog = analysis.catalog
+    reference = catalog.get(sensitivity.reference_prior, "[sensitivity] reference_prior").log_hr
+    thresholds = (1.0, catalog.clinical.hr_important)
+    grids, tippings = [], []
+    for evidence in analysis.hr_evidence:
+
+        def probability(
+            prior: NormalPrior, threshold: float, data: LogHazardRatio = evidence.data
+        ) -> float:
+            return exact_probability(data, prior, threshold)
+
+        grid = grid_table(probability, sensitivity.prior_means, sensitivity.prior_sds, thresholds)
+        grids.append(grid.assign(endpoint=evidence.name, label=evidence.label, method="exact"))
+        tipping = tipping_table(probability, reference, catalog.clinical)
+        tippings.append(tipping.assign(endpoint=evidence.name, label=evidence.label))
+    hr_priors = {name: s.log_hr for name, s in catalog.sets.items()}
+    rate_priors = {name: s.rates for name, s in catalog.sets.items()}
+    psense = pd.concat(
+        [
+            hazard_ratio_psense(
+                analysis.hazard_ratios.posteriors["summary_hr"].posterior.to_dataset(),
+                analysis.hr_evidence,
+                hr_priors,
+            ).assign(analysis="summary_hr"),
+            rates_psense(
+                analysis.rates.posteriors,
+                analysis.study.rates,
+                rate_priors,
+                catalog.logit_reference,
+            ).assign(analysis="rates"),
+        ],
+        ignore_index=True,
+    )
+    return PublishedSensitivity(
+        pd.concat(grids, ignore_index=True), pd.concat(tippings, ignore_index=True), psense
+    )

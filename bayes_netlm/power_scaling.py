@@ -147,10 +147,27 @@ def psense_fit(
         power-scaling sensitivities), ``diagnosis`` (ArviZ's string, verbatim) and ``reading``.
 
     """
+    names = {**_DEFAULT_LABELS, **(labels or {})}
+    if np.ptp(log_prior) < 1e-12:
+        # A flat prior (e.g. Beta(1, 1) on both rates): power-scaling it changes nothing, and
+        # ArviZ's Pareto smoothing cannot take constant weights.
+        flat = "flat prior: scaling it changes nothing; the posterior is the likelihood's"
+        return pd.DataFrame(
+            [
+                {
+                    "variable": v,
+                    "prior_cjs": 0.0,
+                    "likelihood_cjs": np.nan,
+                    "diagnosis": "flat prior",
+                    "reading": flat,
+                }
+                for v in draws
+            ],
+            columns=COLUMNS,
+        )
     tree = _build_tree(draws, log_prior, log_likelihood)
     with _quiet_psense_log():
         raw = az.psense_summary(tree, threshold=threshold, round_to=round_to)
-    names = {**_DEFAULT_LABELS, **(labels or {})}
     rows = []
     for variable, row in raw.iterrows():
         name = str(variable)

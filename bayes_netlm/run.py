@@ -19,20 +19,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bayes_netlm import frequentist, plots, survival_plots
+from bayes_netlm import frequentist, plots, sensitivity_plots, survival_plots
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.outputs import ResultsFolder, results_folder
 from bayes_netlm.patient_analysis import SurvivalAnalysis, analyse_survival
-from bayes_netlm.pipeline import PublishedAnalysis, analyse_published
+from bayes_netlm.pipeline import (
+    PublishedAnalysis,
+    PublishedSensitivity,
+    analyse_published,
+    published_sensitivity,
+)
 from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.provenance import stamp
-from bayes_netlm.report import render_report, survival_section
+from bayes_netlm.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 __all__ = ["run_published"]
 
 PPC_REPLICATES = 50
+MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, synthetic patients"}
 
 
 class _Figures:
@@ -156,6 +162,23 @@ def _survival_figures(
     figures.save("rank_weibull", "Rank plot: Weibull log HR", plots.rank_figure(tree, "log_hr"))
 
 
+def _sensitivity_tables(
+    published: PublishedSensitivity, survival: SurvivalAnalysis | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    grids = [published.grid.assign(analysis="summary_hr")]
+    tippings = [published.tipping.assign(analysis="summary_hr")]
+    psense = [published.power_scaling]
+    if survival is not None:
+        grids.append(survival.grid.assign(analysis="weibull"))
+        tippings.append(survival.tipping.assign(analysis="weibull"))
+        psense.append(survival.power_scaling)
+    return (
+        pd.concat(grids, ignore_index=True),
+        pd.concat(tippings, ignore_index=True),
+        pd.concat(psense, ignore_index=True),
+    )
+
+
 def run_published(
     out: Path, seed: int, spec_path: Path | None = None, started: float | None = None
 ) -> str:
@@ -169,7 +192,9 @@ def run_published(
         ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool,
     ):
         pending = (
-            pool.submit(analyse_survival, spec.survival, catalog, seed + 2, spec.sampler)
+            pool.submit(
+                analyse_survival, spec.survival, catalog, seed + 2, spec.sampler, spec.sensitivity
+            )
             if spec.survival is not None
             else None
         )
@@ -177,6 +202,9 @@ def run_published(
         figures = _Figures(folder)
         # drawn while the survival process is still sampling
         _published_figures(figures, analysis)
+        sensitivity = (
+            published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
+        )
         survival = pending.result() if pending is not None else None
         tables = [analysis.table]
         convergence = [analysis.convergence]
@@ -188,6 +216,21 @@ def run_published(
             folder.csv("tables/balance.csv", survival.balance)
             _survival_figures(figures, survival, catalog.clinical, seed)
             extra.append(survival_section(survival, catalog.clinical))
+        if sensitivity is not None and spec.sensitivity is not None:
+            grid, tipping, psense = _sensitivity_tables(sensitivity, survival)
+            folder.csv("tables/sensitivity_grid.csv", grid)
+            folder.csv("tables/tipping_points.csv", tipping)
+            folder.csv("tables/power_scaling.csv", psense)
+            for (model, endpoint), cells in grid.groupby(["analysis", "endpoint"], sort=False):
+                title = f"{cells['label'].iloc[0]} ({MODEL_NAMES[str(model)]})"
+                figures.save(
+                    f"prior_grid_{model}_{endpoint}",
+                    f"{title}: P(HR < c) over a grid of priors",
+                    sensitivity_plots.heatmap_figure(cells, title),
+                )
+            extra.append(
+                sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
+            )
         all_convergence = pd.concat(convergence, ignore_index=True)
         folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
         folder.csv("tables/convergence.csv", all_convergence)

@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 KHAT_MAX = 0.7
+ESS_MIN = 400
 SD_RANGE = (1e-3, 20.0)
 
 
@@ -82,11 +83,16 @@ class Reweighted:
 
     probability: float
     khat: float
+    ess: float
 
     @property
     def reliable(self) -> bool:
-        """Pareto k-hat at most 0.7 (Vehtari et al. 2024)."""
-        return self.khat <= KHAT_MAX
+        """Pareto k-hat at most 0.7 (Vehtari et al. 2024) and at least 400 effective draws.
+
+        k-hat alone judges the weights' tail; a probability of a region the old posterior
+        barely visits also needs enough effective draws, else it rests on a handful of them.
+        """
+        return self.khat <= KHAT_MAX and self.ess >= ESS_MIN
 
 
 def reweight(
@@ -101,11 +107,13 @@ def reweight(
         draws, old.mean, old.sd
     )
     if np.ptp(log_ratio) < 1e-12:  # the same prior: every weight equal, nothing to smooth
-        return Reweighted(float(np.mean(draws < math.log(threshold))), -math.inf)
-    log_weights, khat = array_stats.psislw(log_ratio)
+        return Reweighted(float(np.mean(draws < math.log(threshold))), -math.inf, draws.size)
+    # psislw follows the LOO convention (its input is a log-likelihood, weights ~ exp(-input)),
+    # so the log ratio goes in negated.
+    log_weights, khat = array_stats.psislw(-log_ratio)
     weights = np.exp(np.asarray(log_weights) - special.logsumexp(log_weights))
     probability = float(np.sum(weights * (draws < math.log(threshold))))
-    return Reweighted(probability, float(khat))
+    return Reweighted(probability, float(khat), float(1 / np.sum(weights**2)))
 
 
 def grid_table(

@@ -1,0 +1,62 @@
+"""Heat maps of a conclusion's probability over a grid of priors on log HR (pure figures)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["heatmap_figure"]
+
+
+def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
+    """One panel per HR threshold: P(HR < threshold) by prior mean (as HR) and prior SD.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        Rows of :func:`bayes_netlm.sensitivity.grid_table` for one endpoint (``prior_mean``,
+        ``prior_sd``, ``threshold``, ``probability``; optionally ``method``: cells computed by
+        refitting are marked with an asterisk).
+    label : str
+        Endpoint label for the title.
+
+    """
+    thresholds = sorted(grid["threshold"].unique(), reverse=True)
+    figure = Figure(figsize=(5.2 * len(thresholds), 4.2), layout="constrained")
+    axes = figure.subplots(1, len(thresholds), squeeze=False)[0]
+    for ax, threshold in zip(axes, thresholds, strict=True):
+        cells = grid[grid["threshold"] == threshold]
+        table = cells.pivot(index="prior_mean", columns="prior_sd", values="probability")
+        image = ax.imshow(
+            table.to_numpy(), cmap="RdBu", vmin=0, vmax=1, origin="lower", aspect="auto"
+        )
+        refits = set()
+        if "method" in cells:
+            refits = {
+                (m, s)
+                for m, s, how in cells[["prior_mean", "prior_sd", "method"]].itertuples(index=False)
+                if how == "refit"
+            }
+        for i, mean in enumerate(table.index):
+            for j, sd in enumerate(table.columns):
+                value = table.iloc[i, j]
+                mark = "*" if (mean, sd) in refits else ""
+                color = "white" if abs(value - 0.5) > 0.3 else "black"
+                ax.text(
+                    j, i, f"{value:.2f}{mark}", ha="center", va="center", color=color, fontsize=8
+                )
+        ax.set_xticks(range(len(table.columns)), [f"{s:g}" for s in table.columns])
+        ax.set_yticks(range(len(table.index)), [f"{math.exp(m):.2g}" for m in table.index])
+        ax.set_xlabel("Prior SD on log HR")
+        ax.set_ylabel("Prior centre (HR)")
+        ax.set_title(f"P(HR < {threshold:g})")
+        figure.colorbar(image, ax=ax, shrink=0.8, label="Posterior probability")
+    note = (
+        " (* refitted: PSIS k-hat > 0.7)"
+        if "method" in grid and (grid["method"] == "refit").any()
+        else ""
+    )
+    figure.suptitle(f"{label}: prior sensitivity{note}")
+    return figure
