@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bayes_netlm.errors import InputError
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
@@ -252,6 +254,108 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _grid(text: str | None, default: tuple[tuple[float, ...], tuple[float, ...]]) -> tuple:
+    """Parse ``HR,HR,...:SD,SD,...`` (prior centres as HRs, SDs on log HR)."""
+    if text is None:
+        return default
+    fix = "write prior centres (HR) and SDs as e.g. 0.5,1,2:0.2,0.5,1"
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise InputError.single("--grid", f"cannot read {text!r}", fix)
+    try:
+        centres = [float(x) for x in parts[0].split(",") if x.strip()]
+        sds = [float(x) for x in parts[1].split(",") if x.strip()]
+    except ValueError:
+        raise InputError.single(
+            "--grid", f"{text!r} holds something that is not a number", fix
+        ) from None
+    if not centres or not sds:
+        raise InputError.single("--grid", "the grid has no points", fix)
+    if any(c <= 0 for c in centres) or any(sd <= 0 for sd in sds):
+        raise InputError.single("--grid", "centres (HR) and SDs must be positive", fix)
+    return tuple(math.log(c) for c in centres), tuple(sds)
+
+
+def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
+    from bayes_netlm.elicitation import parse_statement
+    from bayes_netlm.evidence.published import load_published
+    from bayes_netlm.modeling.hazard_ratio import conjugate_posterior
+    from bayes_netlm.pipeline import hazard_ratio_evidence
+    from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+    from bayes_netlm.spec import load_spec
+    from bayes_netlm.summaries import hr_summary_exact
+
+    spec = load_spec()
+    catalog = load_prior_catalog(spec.prior_sets)
+    study = load_published(spec.published)
+    evidence = {s.name: hazard_ratio_evidence(s) for s in study.survival}
+    chosen = args.endpoint or list(evidence)
+    unknown = [e for e in chosen if e not in evidence]
+    if unknown:
+        raise InputError.single(
+            "--endpoint", f"unknown endpoint {unknown[0]!r}", f"use one of {', '.join(evidence)}"
+        )
+    assert spec.sensitivity is not None
+    means, sds = _grid(args.grid, (spec.sensitivity.prior_means, spec.sensitivity.prior_sds))
+    priors: dict[str, NormalPrior] = {name: s.log_hr for name, s in catalog.sets.items()}
+    shown: dict[str, str] = {}
+    for text in args.prior or []:
+        if ":" in text and text.split(":", 1)[0].lower() == "hr":
+            elicited = parse_statement(text, "--prior")
+            assert isinstance(elicited.prior, NormalPrior)
+            priors[text] = elicited.prior
+            shown[text] = elicited.description
+        else:
+            prior = _prior(text, "log_hr", catalog)
+            assert isinstance(prior, NormalPrior)
+            priors[text] = prior
+    reference = catalog.get(spec.sensitivity.reference_prior, "[sensitivity] reference_prior")
+    clinical = catalog.clinical
+    result: dict[str, Any] = {"elicited": shown, "endpoints": {}}
+    for name in chosen:
+        data = evidence[name].data
+
+        def probability(prior: NormalPrior, threshold: float, data: Any = data) -> float:
+            return exact_probability(data, prior, threshold)
+
+        grid = grid_table(probability, means, sds, (1.0, clinical.hr_important))
+        tipping = tipping_table(probability, reference.log_hr, clinical)
+        posteriors = {}
+        for label, prior in priors.items():
+            summary = hr_summary_exact(conjugate_posterior(prior, data), clinical)
+            posteriors[label] = {
+                "prior": str(prior),
+                "estimate": {"measure": "HR", **_interval(summary, "hr")},
+                "probabilities": _probabilities(summary, HR_PROBABILITIES),
+            }
+        result["endpoints"][name] = {
+            "label": evidence[name].label,
+            "input": {"log_hr": data.estimate, "se": data.se, "derivation": data.derivation},
+            "consistency": getattr(evidence[name].check, "message", None),
+            "priors": posteriors,
+            "grid": grid.assign(prior_hr_centre=np.exp(grid.prior_mean)).to_dict("records"),
+            "tipping_points": tipping.replace({np.nan: None}).to_dict("records"),
+        }
+    return result
+
+
+def _format_sensitivity(result: dict[str, Any]) -> str:
+    lines = [f"elicited {k}: {v}" for k, v in result["elicited"].items()]
+    for block in result["endpoints"].values():
+        lines.append(f"\n{block['label']}")
+        for label, post in block["priors"].items():
+            lo, hi = post["estimate"]["ci95"]
+            p = post["probabilities"]["below_1"]
+            lines.append(
+                f"  {label:>14}: HR {post['estimate']['median']:.2f} ({lo:.2f}-{hi:.2f}), "
+                f"P(HR < 1) = {p:.3f}"
+            )
+        for row in block["tipping_points"]:
+            if row["tipping_sd"] is not None:
+                lines.append(f"  tipping: {row['reading']}")
+    return "\n".join(lines)
+
+
 def _format_result(result: dict[str, Any]) -> str:
     lines = [f"prior: {result['prior']}    method: {result.get('method', '')}"]
     if "input" in result:
@@ -322,7 +426,20 @@ def _parser() -> argparse.ArgumentParser:
     survival.add_argument("--shape", choices=("common", "group"), default="common")
     survival.add_argument("--prior", default="vague", help="prior set or normal:MEAN,SD on log HR")
 
-    for command in (hr, rates, survival):
+    sensitivity = sub.add_parser(
+        "sensitivity", help="prior grid, tipping points and custom priors for the published HRs"
+    )
+    sensitivity.add_argument(
+        "--endpoint", action="append", help="os_full, pfs_full, os_matched, pfs_matched (repeat)"
+    )
+    sensitivity.add_argument("--grid", help="prior centres (HR) and SDs: 0.5,1,2:0.2,0.5,1")
+    sensitivity.add_argument(
+        "--prior",
+        action="append",
+        help="a set name, normal:MEAN,SD, or a statement hr:0.5-2@95%% (repeat)",
+    )
+
+    for command in (hr, rates, survival, sensitivity):
         command.add_argument("--json", action="store_true", help="print JSON")
         command.add_argument("--seed", type=int, default=DEFAULT_SEED)
         command.add_argument(
@@ -342,12 +459,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             print(_command_run(args))
             return 0
-        commands = {"hr": _command_hr, "rates": _command_rates, "survival": _command_survival}
+        commands = {
+            "hr": _command_hr,
+            "rates": _command_rates,
+            "survival": _command_survival,
+            "sensitivity": _command_sensitivity,
+        }
         result = commands[args.command](args)
     except InputError as error:
         print(f"bayes-netlm {args.command}: error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2) if args.json else _format_result(result))
+    if args.json:
+        print(json.dumps(result, indent=2, default=float))
+    elif args.command == "sensitivity":
+        print(_format_sensitivity(result))
+    else:
+        print(_format_result(result))
     return 0
 
 

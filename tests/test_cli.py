@@ -156,3 +156,38 @@ def test_run_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
     assert result.returncode == 2
     assert "not made by bayes-netlm" in result.stderr
     assert (tmp_path / "thesis.tex").read_text() == "mine"
+
+
+def test_sensitivity_json_exact_and_elicited(capsys):
+    assert main(["sensitivity", "--endpoint", "os_full", "--prior", "hr:0.5-2@95%", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    block = out["endpoints"]["os_full"]
+    assert "hr:0.5-2@95%" in out["elicited"]
+    assert {"vague", "skeptical", "hr:0.5-2@95%"} <= set(block["priors"])
+    assert len(block["grid"]) == 5 * 4 * 2  # models/run.toml grid x two thresholds
+    assert any(row["tipping_sd"] for row in block["tipping_points"])
+
+
+SENSITIVITY_BAD = [
+    (["sensitivity", "--prior", "hopeful"], "unknown prior set 'hopeful'"),
+    (["sensitivity", "--prior", "normal:0"], "cannot read the prior"),
+    (["sensitivity", "--prior", "hr:2-0.5@95%"], "not below the upper bound"),
+    (["sensitivity", "--prior", "hr:0.5-2@120%"], "mass"),
+    (["sensitivity", "--prior", "hr:0.5-2@0%"], "mass"),
+    (["sensitivity", "--grid", ":"], "no points"),
+    (["sensitivity", "--grid", "0.5,1"], "cannot read"),
+    (["sensitivity", "--grid", "0.5,x:0.2"], "not a number"),
+    (["sensitivity", "--grid", "0:0.2"], "must be positive"),
+    (["sensitivity", "--endpoint", "dfs_full"], "unknown endpoint"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), SENSITIVITY_BAD, ids=[" ".join(a) for a, _ in SENSITIVITY_BAD]
+)
+def test_bad_sensitivity_input(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+    assert list(tmp_path.iterdir()) == []

@@ -77,9 +77,20 @@ def test_run_writes_every_output(first_run):
     assert {"cox_hr", "logrank_p", "km_median"} <= set(frequentist.quantity)
     balance = pd.read_csv(out / "tables" / "balance.csv")
     assert set(balance.cohort) == {"full", "matched"}
+    grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
+    assert set(grid.analysis) == {"summary_hr", "weibull"}
+    assert set(grid[grid.analysis == "weibull"].method) <= {"PSIS", "refit"}
+    tipping = pd.read_csv(out / "tables" / "tipping_points.csv")
+    weibull_tips = tipping[(tipping.analysis == "weibull") & tipping.tipping_sd.notna()]
+    assert weibull_tips.probability_refit.notna().all()  # every Weibull tipping point refitted
+    psense = pd.read_csv(out / "tables" / "power_scaling.csv")
+    assert set(psense.analysis) == {"summary_hr", "rates", "weibull"}
+    assert len(psense) == 16 + 24 + 16  # every MCMC fit
     html = (out / "report.html").read_text()
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
+    assert "How much does the answer rest on the prior?" in html
+    assert (out / "figures" / "prior_grid_weibull_pfs_full.png").exists()
     for name in (
         "survival_os_full",
         "survival_pfs_matched",
