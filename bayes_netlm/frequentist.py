@@ -31,8 +31,7 @@ from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from scipy import stats
 
-from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.patients import SurvivalData
+from bayes_netlm.evidence.patients import SurvivalData, require_positive_times
 
 __all__ = [
     "cox_hazard_ratio",
@@ -195,15 +194,7 @@ def weibull_mle(data: SurvivalData) -> dict[str, float]:
         If any time is zero.
 
     """
-    zero = np.flatnonzero(data.time <= 0)
-    if zero.size:
-        noun = "data row" if zero.size == 1 else "data rows"
-        rows = ", ".join(str(row + 1) for row in zero)
-        raise InputError.single(
-            f"{data.source}, {noun} {rows}, follow-up time",
-            "time of zero, which the Weibull likelihood cannot take",
-            "record a same-day event as a small positive time, e.g. half a day",
-        )
+    require_positive_times(data)
     fitter = WeibullAFTFitter(alpha=0.05).fit(_design(data), duration_col=_TIME, event_col=_EVENT)
     log_rho_key = ("rho_", "Intercept")
     b_key = ("lambda_", _INDEX)

@@ -24,7 +24,13 @@ from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
 
-__all__ = ["forest_figure", "hr_posterior_figure", "rank_figure", "rd_posterior_figure"]
+__all__ = [
+    "forest_figure",
+    "hr_posterior_figure",
+    "hr_reference_lines",
+    "rank_figure",
+    "rd_posterior_figure",
+]
 
 HR_XLABEL = "Hazard ratio (cystic / solid)"
 RD_XLABEL = "Risk difference (cystic - solid)"
@@ -119,6 +125,26 @@ def _new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
+def hr_reference_lines(ax: Axes, clinical: ClinicalThresholds, vertical: bool) -> None:
+    """Lines at HR 1, the important benefit and its mirrored harm (vertical or horizontal)."""
+    line = ax.axvline if vertical else ax.axhline
+    line(1.0, color="black", lw=1, label="No difference (HR 1)")
+    line(
+        clinical.hr_important,
+        color="tab:green",
+        ls="--",
+        lw=1,
+        label=f"Important benefit (HR {clinical.hr_important:g})",
+    )
+    line(
+        clinical.hr_harm,
+        color="tab:red",
+        ls="--",
+        lw=1,
+        label=f"Important harm (HR {clinical.hr_harm:.3g})",
+    )
+
+
 def hr_posterior_figure(
     posterior: xr.DataTree, endpoint: str, label: str, clinical: ClinicalThresholds
 ) -> Figure:
@@ -161,21 +187,7 @@ def hr_posterior_figure(
     for fit, values in draws.items():
         grid, density = _kde_curve(values, lower, upper)
         ax.plot(np.exp(grid), density, lw=2, label=f"Prior: {_prior_name(fit)}")
-    ax.axvline(1.0, color="black", lw=1, label="No difference (HR 1)")
-    ax.axvline(
-        clinical.hr_important,
-        color="tab:green",
-        ls="--",
-        lw=1,
-        label=f"Important benefit (HR {clinical.hr_important:g})",
-    )
-    ax.axvline(
-        clinical.hr_harm,
-        color="tab:red",
-        ls="--",
-        lw=1,
-        label=f"Important harm (HR {clinical.hr_harm:.3g})",
-    )
+    hr_reference_lines(ax, clinical, vertical=True)
     _ratio_axis(ax)
     ax.set_xlim(np.exp(lower), np.exp(upper))
     ax.set_ylim(bottom=0)

@@ -21,7 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from bayes_netlm.evidence.patients import SurvivalData
 from bayes_netlm.modeling.predictive import kaplan_meier_steps
 from bayes_netlm.modeling.weibull import survival_draws
-from bayes_netlm.plots import RATIO_TICKS
+from bayes_netlm.plots import RATIO_TICKS, hr_reference_lines
 from bayes_netlm.priors import ClinicalThresholds
 
 __all__ = [
@@ -192,21 +192,7 @@ def hazard_ratio_over_time_figure(
     ax = figure.add_subplot()
     ax.fill_between(grid, lower, upper, color="tab:purple", alpha=0.25, lw=0, label="95 % interval")
     ax.plot(grid, median, color="tab:purple", lw=2, label="Posterior median")
-    ax.axhline(1.0, color="black", lw=1, label="No difference (HR 1)")
-    ax.axhline(
-        clinical.hr_important,
-        color="tab:green",
-        ls="--",
-        lw=1,
-        label=f"Important benefit (HR {clinical.hr_important:g})",
-    )
-    ax.axhline(
-        clinical.hr_harm,
-        color="tab:red",
-        ls="--",
-        lw=1,
-        label=f"Important harm (HR {clinical.hr_harm:.3g})",
-    )
+    hr_reference_lines(ax, clinical, vertical=False)
     _ratio_yaxis(ax)
     shown = np.concatenate([lower, upper, [clinical.hr_important, clinical.hr_harm, 1.0]])
     shown = shown[np.isfinite(shown) & (shown > 0)]

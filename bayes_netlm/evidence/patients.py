@@ -44,6 +44,7 @@ __all__ = [
     "SurvivalData",
     "load_survival",
     "read_table",
+    "require_positive_times",
     "schema_markdown",
 ]
 
@@ -192,6 +193,26 @@ class SurvivalData:
     matched_set: np.ndarray | None
     source: str
     notes: tuple[str, ...] = ()
+
+
+def require_positive_times(data: SurvivalData) -> None:
+    """Refuse times of zero, which a Weibull likelihood cannot take (the loader allows them).
+
+    Raises
+    ------
+    InputError
+        Naming the data rows with a zero time.
+
+    """
+    zero = np.flatnonzero(data.time <= 0)
+    if zero.size:
+        noun = "data row" if zero.size == 1 else "data rows"
+        rows = ", ".join(str(row + 1) for row in zero)
+        raise InputError.single(
+            f"{data.source}, {noun} {rows}, follow-up time",
+            "time of zero, which the Weibull likelihood cannot take",
+            "record a same-day event as a small positive time, e.g. half a day",
+        )
 
 
 def schema_markdown() -> str:

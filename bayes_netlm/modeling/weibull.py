@@ -44,8 +44,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.patients import SurvivalData
+from bayes_netlm.evidence.patients import SurvivalData, require_positive_times
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings, convergence_table
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
@@ -130,22 +129,12 @@ def _standardise(covariates: pd.DataFrame) -> np.ndarray:
     return (values - values.mean(axis=0)) / values.std(axis=0)
 
 
-def _require_positive_times(data: SurvivalData) -> None:
-    zero = np.flatnonzero(data.time <= 0)
-    if zero.size:
-        raise InputError.single(
-            f"{data.source}, data rows {', '.join(str(r + 1) for r in zero[:10])}, time",
-            "time of zero, which the Weibull likelihood cannot take",
-            "record a same-day event as a small positive time, e.g. half a day",
-        )
-
-
 def model_data(
     fit: SurvivalFit, prior: NormalPrior, n_rows: int, covariates: Sequence[str]
 ) -> dict[str, np.ndarray]:
     """Values of every ``pm.Data`` container for one fit, padded to ``n_rows``."""
     data = fit.data
-    _require_positive_times(data)
+    require_positive_times(data)
     n = data.time.size
     if n > n_rows:
         raise ValueError(f"{n} rows do not fit a model compiled for {n_rows}")
