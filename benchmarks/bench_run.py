@@ -1,7 +1,9 @@
 """Time `bayes-netlm run` with a cold and a warm compile cache, in one process, and print ratios.
 
 Cold: PyTensor's compile cache (~/.pytensor) is emptied first; JAX keeps no disk cache by default.
-Target (issue 2): the cold run under 30 s on the 2-core machine.
+Targets: the published-numbers run under 30 s (issue 2), with the Weibull survival analysis under
+45 s (issue 3), with the default prior-sensitivity sweep under 60 s (issue 4); the run now does all
+three, so the 60 s target is the one that applies to it.
 """
 
 import shutil
@@ -12,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_SECONDS = 30.0
+TARGET_SECONDS = 60.0
 
 
 def timed_run(out: Path) -> float:

@@ -16,8 +16,11 @@ from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter
 from bayes_netlm.priors import NormalPrior
+from bayes_netlm.spec import load_spec
 
-PRIORS = [NormalPrior(math.log(hr), sd) for hr in (0.5, 0.7, 1.0, 1.43) for sd in (0.2, 0.5, 1.0)]
+GRID = load_spec().sensitivity
+assert GRID is not None
+PRIORS = [NormalPrior(mean, sd) for mean in GRID.prior_means for sd in GRID.prior_sds]
 
 
 def main() -> None:
