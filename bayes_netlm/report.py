@@ -466,7 +466,8 @@ def sensitivity_section(
         "level tipping points are exact; Weibull ones are located on a Normal approximation of "
         "the likelihood and checked by refitting the model at the reported prior (last column: "
         "the refitted probability, which should be near the level). Heat maps of the prior grid "
-        "are in the figures section (* = cell refitted because PSIS k-hat > 0.7; others "
+        "are in the figures section (* = cell refitted because PSIS k-hat > 0.7 or the "
+        "weights' effective sample size < 400; others "
         f"reweighted). The grid holds {len(grid)} cells.</p>"
     )
     header = ["Endpoint", "Conclusion", f"P under {escape(reference)}", "Prior family"]

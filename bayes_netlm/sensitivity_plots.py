@@ -54,7 +54,7 @@ def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
         ax.set_title(f"P(HR < {threshold:g})")
         figure.colorbar(image, ax=ax, shrink=0.8, label="Posterior probability")
     note = (
-        " (* refitted: PSIS k-hat > 0.7)"
+        " (* refitted: PSIS k-hat > 0.7 or weight ESS < 400)"
         if "method" in grid and (grid["method"] == "refit").any()
         else ""
     )

@@ -127,3 +127,23 @@ def test_weibull_tipping_point_is_verified_by_refitting(pfs_sweep):
     # the conclusion flips around the reported SD: below it P(HR < 1) > 0.5, above it < 0.5
     assert firmer > 0.5 > looser
     assert at_tipping == pytest.approx(0.5, abs=0.12)
+
+
+def test_heatmap_renders_with_labels(tmp_path):
+    import matplotlib.image as mpimg
+
+    from bayes_netlm.sensitivity_plots import heatmap_figure
+
+    grid = grid_table(
+        lambda p, t: exact_probability(OS, p, t), [math.log(0.5), 0.0], [0.2, 1.0], [1.0, 0.7]
+    ).assign(method=["PSIS", "PSIS", "refit", "refit", "PSIS", "PSIS", "PSIS", "PSIS"])
+    figure = heatmap_figure(grid, "Overall survival")
+    path = tmp_path / "grid.png"
+    figure.savefig(path, dpi=100)
+    assert path.stat().st_size > 10_000
+    assert mpimg.imread(path).shape[1] > 500
+    axes = [ax for ax in figure.axes if ax.get_title()]
+    assert [ax.get_title() for ax in axes] == ["P(HR < 1)", "P(HR < 0.7)"]
+    assert axes[0].get_xlabel() == "Prior SD on log HR"
+    assert "refitted" in figure.get_suptitle()
+    assert any(text.get_text().endswith("*") for text in axes[0].texts)
