@@ -575,7 +575,7 @@ def _parse_ids(column: pd.Series, place: _Column) -> tuple[np.ndarray, list[Prob
             Problem(
                 place.where(_rows(labels.isna())),
                 "patient id missing",
-                "give every patient a unique id, or pass --id-col none / id_col=None",
+                "give every patient a unique id, or leave out --id (id_col=None)",
             )
         )
     repeated = labels[labels.duplicated(keep=False) & labels.notna()]
