@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from scipy import stats
 
 from bayes_netlm.errors import InputError, Problem
+from bayes_netlm.tomlfile import read_toml
 
 __all__ = [
     "BetaPrior",
@@ -231,14 +231,7 @@ def load_prior_catalog(path: str | Path = DEFAULT_PRIOR_FILE) -> PriorCatalog:
 
     """
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError.single(
-            str(path), f"cannot read ({error.strerror})", "check the path"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from None
+    document, _ = read_toml(path)
     clinical = _clinical(document.get("clinical", {}), path.name)
     problems: list[Problem] = []
     sets: dict[str, PriorSet] = {}

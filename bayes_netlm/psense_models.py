@@ -41,8 +41,7 @@ def hazard_ratio_psense(
         prior, data = priors[prior_name], by_name[endpoint].data
         draws = posterior["log_hr"].sel(fit=label).values
         log_prior = stats.norm.logpdf(draws, prior.mean, prior.sd)
-        se = min(data.se, 1e6)
-        log_likelihood = stats.norm.logpdf(data.estimate, draws, se)
+        log_likelihood = stats.norm.logpdf(data.estimate, draws, data.sampling_se)
         rows.append(psense_fit({"log_hr": draws}, log_prior, log_likelihood).assign(fit=label))
     return pd.concat(rows, ignore_index=True)
 

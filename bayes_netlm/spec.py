@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from bayes_netlm.errors import InputError
 from bayes_netlm.modeling.sampling import SamplerSettings
+from bayes_netlm.tomlfile import read_toml
 
 __all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
 
@@ -115,15 +114,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
 
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except OSError as error:
-        raise InputError.single(
-            str(path), f"cannot read ({error.strerror})", "check the path"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from None
+    doc, sha256 = read_toml(path)
     try:
         sampler = doc.get("sampler", {})
         return RunSpec(
@@ -141,7 +132,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
                 target_accept=float(sampler.get("target_accept", 0.9)),
             ),
             path=path,
-            sha256=hashlib.sha256(raw).hexdigest(),
+            sha256=sha256,
         )
     except KeyError as missing:
         raise InputError.single(

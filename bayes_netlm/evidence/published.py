@@ -6,14 +6,13 @@ collected and reported at once, naming the entry and field.
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bayes_netlm.errors import InputError, Problem
 from bayes_netlm.evidence.counts import CountRange, parse_count
+from bayes_netlm.tomlfile import read_toml
 
 __all__ = ["PublishedStudy", "RateEvidence", "SurvivalSummary", "load_published"]
 
@@ -165,15 +164,7 @@ def load_published(path: str | Path) -> PublishedStudy:
 
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        document = tomllib.loads(raw.decode("utf-8"))
-    except OSError as error:
-        raise InputError.single(
-            str(path), f"cannot read the file ({error.strerror})", "check the path"
-        ) from error
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError.single(str(path), f"not valid TOML ({error})", "fix the syntax") from error
+    document, sha256 = read_toml(path)
     problems: list[Problem] = []
     study = _Fields(document.get("study", {}), f"{path.name}: [study]", problems)
     citation = study.get("citation", str)
@@ -203,5 +194,5 @@ def load_published(path: str | Path) -> PublishedStudy:
         rates=tuple(r for r in rates if r),
         survival=tuple(s for s in survival if s),
         path=str(path),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
     )

@@ -72,6 +72,15 @@ class LogHazardRatio:
         return math.exp(self.estimate)
 
     @property
+    def sampling_se(self) -> float:
+        """The SE as a likelihood scale for sampling and log densities.
+
+        An infinite SE (p = 1, no information) becomes a huge finite one: the likelihood stays
+        flat and every log density finite.
+        """
+        return min(self.se, 1e6)
+
+    @property
     def information(self) -> float:
         """Fisher information :math:`1/s^2`, in events' worth (about 4 per event pair at 1:1)."""
         return 1.0 / self.se**2
@@ -268,8 +277,7 @@ def fit_hazard_ratios(
     """
     pairs = [(e, name, prior) for e in evidence for name, prior in priors.items()]
     labels = [f"{e.name}|{name}" for e, name, _ in pairs]
-    # An infinite SE (p = 1) carries no information; a huge finite SE keeps the sampler finite.
-    ses = np.array([min(e.data.se, 1e6) for e, _, _ in pairs])
+    ses = np.array([e.data.sampling_se for e, _, _ in pairs])
     model = build_model(
         np.array([e.data.estimate for e, _, _ in pairs]),
         ses,

@@ -17,7 +17,8 @@ group-specific, :math:`\log k_1 = \log k + \delta` (non-proportional hazards); t
 :math:`HR(t) = (k_1 / k_0) (t / \lambda_0)^{k_1 - k_0} e^\beta` and :math:`\beta` is the log HR at
 :math:`t = \lambda_0`.
 
-Log-likelihood, written in closed form (3.7x faster in nutpie than ``pm.Censored``): events add
+Log-likelihood, written in closed form (faster in nutpie than ``pm.Censored``, per
+../shared/STACK.md): events add
 :math:`\log h(t) + \log S(t)`, censored rows :math:`\log S(t)`, with
 :math:`\log h(t) = \log k - \log\lambda_0 + (k - 1)(\log t - \log\lambda_0) + \eta`.
 
