@@ -11,16 +11,10 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from bayes_netlm import plots
-from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.priors import load_prior_catalog
 
-CLINICAL = ClinicalThresholds(
-    hr_important=0.7,
-    hr_equivalence=(0.8, 1.25),
-    or_important=1.5,
-    rd_important=0.05,
-    rd_equivalence=0.025,
-    tail_probability=0.05,
-)
+# the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
+CLINICAL = load_prior_catalog().clinical
 PRIORS = ("vague", "skeptical", "enthusiastic")
 
 

@@ -20,19 +20,13 @@ from bayes_netlm.modeling.hazard_ratio import (
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.pipeline import PublishedAnalysis
-from bayes_netlm.priors import ClinicalThresholds, NormalPrior, PriorCatalog
+from bayes_netlm.priors import NormalPrior, PriorCatalog, load_prior_catalog
 from bayes_netlm.report import NOT_CONVERGED, render_report
 from bayes_netlm.spec import RunSpec
 from bayes_netlm.summaries import hr_summary_exact, rates_summary_from_draws
 
-CLINICAL = ClinicalThresholds(
-    hr_important=0.7,
-    hr_equivalence=(0.8, 1.25),
-    or_important=1.5,
-    rd_important=0.05,
-    rd_equivalence=0.025,
-    tail_probability=0.05,
-)
+# the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
+CLINICAL = load_prior_catalog().clinical
 HR_PRIORS = {"vague": NormalPrior(0.0, 5.0), "skeptical": NormalPrior(0.0, 0.2168)}
 FAILED_FIT = "pfs_full|skeptical"
 

@@ -15,16 +15,10 @@ from bayes_netlm import survival_plots
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.frequentist import kaplan_meier_curves
 from bayes_netlm.modeling.predictive import kaplan_meier_steps, posterior_predictive_times
-from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.priors import load_prior_catalog
 
-CLINICAL = ClinicalThresholds(
-    hr_important=0.7,
-    hr_equivalence=(0.8, 1.25),
-    or_important=1.5,
-    rd_important=0.05,
-    rd_equivalence=0.025,
-    tail_probability=0.05,
-)
+# the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
+CLINICAL = load_prior_catalog().clinical
 
 
 def _posterior(
