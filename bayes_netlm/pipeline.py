@@ -131,7 +131,6 @@ def published_sensitivity(
                 analysis.rates.posteriors,
                 analysis.study.rates,
                 rate_priors,
-                catalog.logit_reference,
             ).assign(analysis="rates"),
         ],
         ignore_index=True,

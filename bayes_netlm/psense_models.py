@@ -2,12 +2,14 @@
 
 The prior that is power-scaled is the prior a prior set changes: on log HR (summary-level and
 Weibull models), on the log OR or on both rates (rate models). Log-likelihoods are recomputed
-in NumPy from the same formulas as the models (see their modules' docstrings).
+in NumPy from the same formulas as the models (see their modules' docstrings). Each function
+builds the per-draw densities of every fit of a batch and hands them to
+:func:`bayes_netlm.power_scaling.psense_fits`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,15 +19,29 @@ from scipy import special, stats
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
 from bayes_netlm.modeling.weibull import SurvivalFit
-from bayes_netlm.power_scaling import psense_fit
+from bayes_netlm.power_scaling import psense_fits
 from bayes_netlm.priors import BetaPrior, NormalPrior, RatePrior
 
 __all__ = ["hazard_ratio_psense", "rates_psense", "weibull_psense"]
 
+Densities = Callable[[str, str, xr.Dataset], tuple[np.ndarray, np.ndarray]]
 
-def _split(label: str) -> tuple[str, str]:
-    endpoint, prior = label.split("|", 1)
-    return endpoint, prior
+
+def _psense(posterior: xr.Dataset, variable: str, densities: Densities) -> pd.DataFrame:
+    """Psense of every fit: ``densities(endpoint, prior_name, fit)`` gives (log prior, log lik)."""
+    log_prior, log_likelihood = [], []
+    for label in posterior["fit"].values:
+        endpoint, prior_name = str(label).split("|", 1)
+        fit = posterior.sel(fit=label).transpose("chain", "draw")
+        prior_values, likelihood_values = densities(endpoint, prior_name, fit)
+        log_prior.append(xr.DataArray(prior_values, dims=("chain", "draw")))
+        log_likelihood.append(xr.DataArray(likelihood_values, dims=("chain", "draw")))
+    fits = posterior["fit"]
+    return psense_fits(
+        posterior[[variable]].transpose("chain", "draw", "fit"),
+        xr.concat(log_prior, dim=fits).transpose("chain", "draw", "fit"),
+        xr.concat(log_likelihood, dim=fits).transpose("chain", "draw", "fit"),
+    )
 
 
 def hazard_ratio_psense(
@@ -35,15 +51,16 @@ def hazard_ratio_psense(
 ) -> pd.DataFrame:
     """Power-scaling diagnostics of every summary-level fit (Normal prior, Normal likelihood)."""
     by_name = {e.name: e for e in evidence}
-    rows = []
-    for label in posterior["fit"].values:
-        endpoint, prior_name = _split(str(label))
+
+    def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
         prior, data = priors[prior_name], by_name[endpoint].data
-        draws = posterior["log_hr"].sel(fit=label).values
-        log_prior = stats.norm.logpdf(draws, prior.mean, prior.sd)
-        log_likelihood = stats.norm.logpdf(data.estimate, draws, data.sampling_se)
-        rows.append(psense_fit({"log_hr": draws}, log_prior, log_likelihood).assign(fit=label))
-    return pd.concat(rows, ignore_index=True)
+        draws = fit["log_hr"].values
+        return (
+            stats.norm.logpdf(draws, prior.mean, prior.sd),
+            stats.norm.logpdf(data.estimate, draws, data.sampling_se),
+        )
+
+    return _psense(posterior, "log_hr", densities)
 
 
 def _interval_loglik(p: np.ndarray, low: int, high: int, n: int) -> np.ndarray:
@@ -55,34 +72,31 @@ def rates_psense(
     posteriors: Mapping[str, xr.DataTree],
     comparisons: Sequence[RateEvidence],
     priors: Mapping[str, RatePrior],
-    baseline: NormalPrior,
 ) -> pd.DataFrame:
     """Power-scaling diagnostics of every rate fit (both prior families)."""
     by_name = {c.name: c for c in comparisons}
-    rows = []
+
+    def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+        prior, counts = priors[prior_name], by_name[endpoint]
+        p_i, p_r = fit["p_index"].values, fit["p_reference"].values
+        if isinstance(prior, BetaPrior):
+            log_prior = stats.beta.logpdf(p_i, prior.a, prior.b) + stats.beta.logpdf(
+                p_r, prior.a, prior.b
+            )
+        else:
+            log_prior = stats.norm.logpdf(fit["log_or"].values, prior.mean, prior.sd)
+        log_likelihood = _interval_loglik(
+            p_i, counts.index.low, counts.index.high, counts.index.n
+        ) + _interval_loglik(p_r, counts.reference.low, counts.reference.high, counts.reference.n)
+        return log_prior, log_likelihood
+
+    frames = []
     for tree in posteriors.values():
         posterior = tree.posterior.to_dataset()
-        for label in posterior["fit"].values:
-            endpoint, prior_name = _split(str(label))
-            prior, counts = priors[prior_name], by_name[endpoint]
-            fit = posterior.sel(fit=label)
-            p_i, p_r = fit["p_index"].values, fit["p_reference"].values
-            if isinstance(prior, BetaPrior):
-                log_prior = stats.beta.logpdf(p_i, prior.a, prior.b) + stats.beta.logpdf(
-                    p_r, prior.a, prior.b
-                )
-                draws = {"rd": fit["rd"].values}
-            else:
-                log_or = fit["log_or"].values
-                log_prior = stats.norm.logpdf(log_or, prior.mean, prior.sd)
-                draws = {"log_or": log_or}
-            log_likelihood = _interval_loglik(
-                p_i, counts.index.low, counts.index.high, counts.index.n
-            ) + _interval_loglik(
-                p_r, counts.reference.low, counts.reference.high, counts.reference.n
-            )
-            rows.append(psense_fit(draws, log_prior, log_likelihood).assign(fit=label))
-    return pd.concat(rows, ignore_index=True)
+        # the Beta family scales the prior on both rates (summarised by RD), log-OR the log OR
+        variable = "log_or" if "log_or" in posterior else "rd"
+        frames.append(_psense(posterior, variable, densities))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _weibull_loglik(fit: xr.Dataset, survival: SurvivalFit) -> np.ndarray:
@@ -103,13 +117,10 @@ def weibull_psense(
 ) -> pd.DataFrame:
     """Power-scaling diagnostics of every Weibull fit (the prior on log HR is scaled)."""
     by_name = {f.name: f for f in fits}
-    rows = []
-    for label in posterior["fit"].values:
-        endpoint, prior_name = _split(str(label))
+
+    def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
         prior = priors[prior_name]
-        fit = posterior.sel(fit=label)
-        draws = fit["log_hr"].values
-        log_prior = stats.norm.logpdf(draws, prior.mean, prior.sd)
-        log_likelihood = _weibull_loglik(fit, by_name[endpoint])
-        rows.append(psense_fit({"log_hr": draws}, log_prior, log_likelihood).assign(fit=label))
-    return pd.concat(rows, ignore_index=True)
+        log_prior = stats.norm.logpdf(fit["log_hr"].values, prior.mean, prior.sd)
+        return log_prior, _weibull_loglik(fit, by_name[endpoint])
+
+    return _psense(posterior, "log_hr", densities)
