@@ -148,6 +148,7 @@ def psense_fit(
 
     """
     names = {**_DEFAULT_LABELS, **(labels or {})}
+    tree = _build_tree(draws, log_prior, log_likelihood)  # validates shapes and values
     if np.ptp(log_prior) < 1e-12:
         # A flat prior (e.g. Beta(1, 1) on both rates): power-scaling it changes nothing, and
         # ArviZ's Pareto smoothing cannot take constant weights.
@@ -165,7 +166,6 @@ def psense_fit(
             ],
             columns=COLUMNS,
         )
-    tree = _build_tree(draws, log_prior, log_likelihood)
     with _quiet_psense_log():
         raw = az.psense_summary(tree, threshold=threshold, round_to=round_to)
     rows = []
