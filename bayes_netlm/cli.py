@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from bayes_netlm.priors import (
     load_prior_catalog,
     parse_prior,
 )
+
+if TYPE_CHECKING:
+    from bayes_netlm.summaries import Summary
 
 __all__ = ["main"]
 
@@ -64,13 +67,23 @@ def _rd_threshold(clinical: ClinicalThresholds, threshold: float | None) -> Clin
     return replace(clinical, rd_important=threshold)
 
 
-def _interval(summary: dict[str, tuple[float, float, float]], key: str) -> dict[str, Any]:
-    value, lower, upper = summary[key]
-    return {"median": value, "ci95": [lower, upper]}
+def _interval(summary: Summary, key: str) -> dict[str, Any]:
+    estimate = summary[key]
+    result = {"median": estimate.value, "ci95": [estimate.lower, estimate.upper]}
+    if math.isfinite(estimate.mcse_value):
+        result["mcse"] = {
+            "median": estimate.mcse_value,
+            "ci95": [estimate.mcse_lower, estimate.mcse_upper],
+        }
+    return result
 
 
-def _probabilities(summary: dict[str, tuple[float, float, float]], keys: dict[str, str]) -> dict:
-    return {name: summary[key][0] for name, key in keys.items()}
+def _probabilities(summary: Summary, keys: dict[str, str]) -> dict:
+    return {name: summary[key].value for name, key in keys.items()}
+
+
+def _probability_mcses(summary: Summary, keys: dict[str, str]) -> dict:
+    return {name: summary[key].mcse_value for name, key in keys.items()}
 
 
 HR_PROBABILITIES = {
@@ -125,6 +138,7 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
         result["mcmc_check"] = {
             "estimate": {"measure": "HR", **_interval(mcmc, "hr")},
             "probabilities": _probabilities(mcmc, HR_PROBABILITIES),
+            "probabilities_mcse": _probability_mcses(mcmc, HR_PROBABILITIES),
             "converged": bool(fit.convergence["converged"].all()),
         }
     return result
@@ -173,6 +187,7 @@ def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
         block = {
             "estimates": {key.upper(): _interval(mcmc, key) for key in ("rd", "rr", "or")},
             "probabilities": _probabilities(mcmc, RATE_PROBABILITIES),
+            "probabilities_mcse": _probability_mcses(mcmc, RATE_PROBABILITIES),
             "converged": bool(fit.convergence["converged"].all()),
         }
         if summary is None:
@@ -371,8 +386,9 @@ def _format_result(result: dict[str, Any]) -> str:
     if "mcmc_check" in result:
         check = result["mcmc_check"]
         first = next(iter(check.get("estimates", {"HR": check.get("estimate")}).items()))
+        mcse = first[1].get("mcse", {}).get("median", math.nan)
         lines.append(
-            f"MCMC check: {first[0]} median {first[1]['median']:.3f}; "
+            f"MCMC check: {first[0]} median {first[1]['median']:.3f} (MCSE {mcse:.3f}); "
             f"converged: {'yes' if check['converged'] else 'NO'}"
         )
     return "\n".join(lines)

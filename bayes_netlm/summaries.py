@@ -1,8 +1,12 @@
 """Probability-of-difference summaries: posterior draws (or exact posteriors) in, tidy rows out.
 
-Pure functions, no I/O. Every summary is a dict ``quantity -> (value, lower, upper)``: effects carry
-their posterior median and 95 % equal-tailed interval, probabilities only a value. The keys are
-stable names; :func:`quantity_label` turns them into the words a reader sees.
+Pure functions, no I/O. Every summary is a dict ``quantity -> Estimate``: effects carry their
+posterior median and 95 % equal-tailed interval, probabilities only a value. Summaries computed from
+MCMC draws also carry the Monte Carlo standard error (ArviZ ``mcse``, which accounts for
+autocorrelation within chains) of the value and of both interval limits; exact summaries carry NaN
+there. Draws are passed as ``(chain, draw)`` arrays so the MCSE can see the chains (a 1-D array is
+taken as one chain). The keys are stable names; :func:`quantity_label` turns them into the words a
+reader sees.
 
 Sign convention: HR = hazard(index) / hazard(reference), so HR < 1 favours the index (cystic) group;
 RD = p_index - p_reference, RR = p_index / p_reference, OR on the odds.
@@ -11,25 +15,43 @@ RD = p_index - p_reference, RR = p_index / p_reference, OR on the odds.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+from arviz_stats.base import array_stats
 from scipy import stats
 
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
 
 __all__ = [
+    "Estimate",
     "HR_QUANTITIES",
     "RATE_QUANTITIES",
     "Summary",
     "hr_summary_exact",
     "hr_summary_from_draws",
+    "interval_from_draws",
+    "probability_from_draws",
     "quantity_label",
     "rates_summary_exact",
     "rates_summary_from_draws",
 ]
 
-Summary = dict[str, tuple[float, float, float]]
 NAN = float("nan")
+
+
+class Estimate(NamedTuple):
+    """One summary quantity: value (median or probability), 95 % limits and their MCSEs."""
+
+    value: float
+    lower: float = NAN
+    upper: float = NAN
+    mcse_value: float = NAN
+    mcse_lower: float = NAN
+    mcse_upper: float = NAN
+
+
+Summary = dict[str, Estimate]
 
 HR_QUANTITIES = ("hr", "p_below_1", "p_benefit", "p_harm", "p_equivalent")
 RATE_QUANTITIES = (
@@ -84,25 +106,50 @@ def quantity_label(quantity: str, clinical: ClinicalThresholds) -> str:
     }[quantity]
 
 
-def _interval(draws: np.ndarray) -> tuple[float, float, float]:
-    median, lower, upper = np.quantile(draws, [0.5, 0.025, 0.975])
-    return float(median), float(lower), float(upper)
+def _chains(draws: np.ndarray) -> np.ndarray:
+    """Draws as a ``(chain, draw)`` array; a flat array is one chain."""
+    draws = np.asarray(draws, dtype=float)
+    return draws.reshape(1, -1) if draws.ndim == 1 else draws.reshape(draws.shape[0], -1)
 
 
-def _probability(value: float | np.floating) -> tuple[float, float, float]:
-    return float(value), NAN, NAN
+def _mcse(draws: np.ndarray, method: str, prob: float | None = None) -> float:
+    return float(array_stats.mcse(draws, chain_axis=0, draw_axis=1, method=method, prob=prob))
+
+
+def interval_from_draws(draws: np.ndarray) -> Estimate:
+    """Posterior median and 95 % equal-tailed interval of ``(chain, draw)`` draws, with MCSEs."""
+    chains = _chains(draws)
+    median, lower, upper = np.quantile(chains, [0.5, 0.025, 0.975])
+    return Estimate(
+        float(median),
+        float(lower),
+        float(upper),
+        _mcse(chains, "quantile", 0.5),
+        _mcse(chains, "quantile", 0.025),
+        _mcse(chains, "quantile", 0.975),
+    )
+
+
+def probability_from_draws(event: np.ndarray) -> Estimate:
+    """Posterior probability of an event from its ``(chain, draw)`` indicator draws, with MCSE."""
+    chains = _chains(event)
+    return Estimate(float(np.mean(chains)), mcse_value=_mcse(chains, "mean"))
+
+
+def _probability(value: float | np.floating) -> Estimate:
+    return Estimate(float(value))
 
 
 def hr_summary_from_draws(log_hr: np.ndarray, clinical: ClinicalThresholds) -> Summary:
-    """Summaries of the hazard ratio from posterior draws of log HR (any shape, flattened)."""
-    hr = np.exp(np.ravel(log_hr))
+    """Summaries of the hazard ratio from ``(chain, draw)`` posterior draws of log HR."""
+    hr = np.exp(_chains(log_hr))
     lo, hi = clinical.hr_equivalence
     return {
-        "hr": _interval(hr),
-        "p_below_1": _probability(np.mean(hr < 1)),
-        "p_benefit": _probability(np.mean(hr < clinical.hr_important)),
-        "p_harm": _probability(np.mean(hr > clinical.hr_harm)),
-        "p_equivalent": _probability(np.mean((hr > lo) & (hr < hi))),
+        "hr": interval_from_draws(hr),
+        "p_below_1": probability_from_draws(hr < 1),
+        "p_benefit": probability_from_draws(hr < clinical.hr_important),
+        "p_harm": probability_from_draws(hr > clinical.hr_harm),
+        "p_equivalent": probability_from_draws((hr > lo) & (hr < hi)),
     }
 
 
@@ -112,7 +159,7 @@ def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Su
     lo, hi = clinical.hr_equivalence
     quantiles = np.exp(dist.ppf([0.5, 0.025, 0.975]))
     return {
-        "hr": (float(quantiles[0]), float(quantiles[1]), float(quantiles[2])),
+        "hr": Estimate(float(quantiles[0]), float(quantiles[1]), float(quantiles[2])),
         "p_below_1": _probability(dist.cdf(0.0)),
         "p_benefit": _probability(dist.cdf(math.log(clinical.hr_important))),
         "p_harm": _probability(dist.sf(math.log(clinical.hr_harm))),
@@ -123,28 +170,28 @@ def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Su
 def rates_summary_from_draws(
     p_index: np.ndarray, p_reference: np.ndarray, clinical: ClinicalThresholds
 ) -> Summary:
-    """Summaries of RD, RR and OR from paired posterior draws of the two rates."""
-    p_i, p_r = np.ravel(p_index), np.ravel(p_reference)
+    """Summaries of RD, RR and OR from paired ``(chain, draw)`` posterior draws of the two rates."""
+    p_i, p_r = _chains(p_index), _chains(p_reference)
     rd = p_i - p_r
     rr = p_i / p_r
     odds_ratio = (p_i / (1 - p_i)) / (p_r / (1 - p_r))
     important, margin = clinical.rd_important, clinical.rd_equivalence
     return {
-        "rd": _interval(rd),
-        "rr": _interval(rr),
-        "or": _interval(odds_ratio),
-        "p_rd_above_0": _probability(np.mean(rd > 0)),
-        "p_rd_above_important": _probability(np.mean(rd > important)),
-        "p_rd_below_minus_important": _probability(np.mean(rd < -important)),
-        "p_rd_equivalent": _probability(np.mean(np.abs(rd) < margin)),
-        "p_rr_below_1": _probability(np.mean(rr < 1)),
+        "rd": interval_from_draws(rd),
+        "rr": interval_from_draws(rr),
+        "or": interval_from_draws(odds_ratio),
+        "p_rd_above_0": probability_from_draws(rd > 0),
+        "p_rd_above_important": probability_from_draws(rd > important),
+        "p_rd_below_minus_important": probability_from_draws(rd < -important),
+        "p_rd_equivalent": probability_from_draws(np.abs(rd) < margin),
+        "p_rr_below_1": probability_from_draws(rr < 1),
     }
 
 
 def rates_summary_exact(effects: dict[str, float]) -> Summary:
     """Rename the output of :func:`bayes_netlm.modeling.rates.exact_effects` to summary keys."""
     summary: Summary = {
-        effect: (
+        effect: Estimate(
             effects[f"{effect}_median"],
             effects[f"{effect}_lower"],
             effects[f"{effect}_upper"],

@@ -28,7 +28,7 @@ def test_ci_and_p_value_derivations():
 
 
 def test_reference_worked_check_for_os_and_pfs():
-    # ../shared/reference/ammann2025.md: OS SE ~ 0.40 (about 6 events), PFS SE ~ 1.39 (< 1 event)
+    # worked check of the published numbers: OS SE ~ 0.40 (6 events), PFS SE ~ 1.39 (< 1 event)
     os_full = hr.from_medians(13.8, 10.6, 0.513)
     assert os_full.hr == pytest.approx(0.768, abs=1e-3)
     assert os_full.se == pytest.approx(0.40, abs=0.01)

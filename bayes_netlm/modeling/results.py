@@ -22,6 +22,9 @@ TABLE_COLUMNS = [
     "value",
     "lower",
     "upper",
+    "mcse_value",
+    "mcse_lower",
+    "mcse_upper",
     "converged",
     "paper_p",
 ]
@@ -39,6 +42,6 @@ class FitResult:
 def summary_rows(summary: Summary, **columns: object) -> list[dict[str, object]]:
     """One tidy row per quantity of a summary, with the identifying ``columns`` repeated."""
     return [
-        {**columns, "quantity": quantity, "value": value, "lower": lower, "upper": upper}
-        for quantity, (value, lower, upper) in summary.items()
+        {**columns, "quantity": quantity, **estimate._asdict()}
+        for quantity, estimate in summary.items()
     ]
