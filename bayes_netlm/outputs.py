@@ -32,9 +32,20 @@ class ResultsFolder:
 
     def __init__(self, staging: Path) -> None:
         self.root = staging
+        self.written: set[str] = set()
 
     def path(self, relative: str) -> Path:
-        """The staging path of a result file, with its folder created."""
+        """The staging path of a result file, with its folder created.
+
+        Raises
+        ------
+        RuntimeError
+            The run already wrote this file: two results would share one name, one lost.
+
+        """
+        if relative in self.written:
+            raise RuntimeError(f"{relative} would be written twice in one run")
+        self.written.add(relative)
         target = self.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         return target

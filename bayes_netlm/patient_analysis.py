@@ -126,6 +126,8 @@ def analyse_survival(
 ) -> SurvivalAnalysis:
     """Fit every endpoint in the full and the matched cohort under the spec's prior sets."""
     frame = read_table(spec.data)
+    # every label (tables, figure titles, report) says when the patients are synthetic
+    suffix = " (SYNTHETIC cohort)" if spec.synthetic else ""
     fits: list[SurvivalFit] = []
     balance = pd.DataFrame()
     for endpoint in spec.endpoints:
@@ -149,7 +151,7 @@ def analyse_survival(
             fits.append(
                 SurvivalFit(
                     f"{endpoint.name}_{cohort}",
-                    f"{endpoint.label}, {cohort} cohort",
+                    f"{endpoint.label}, {cohort} cohort{suffix}",
                     cohorts[cohort],
                     endpoint.group_shape,
                 )

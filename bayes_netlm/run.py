@@ -38,7 +38,12 @@ from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 __all__ = ["run_published"]
 
 PPC_REPLICATES = 50
-MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, synthetic patients"}
+MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, patient-level data"}
+
+
+def data_kind(survival: SurvivalAnalysis | None) -> str:
+    """What patient-level rows rest on: ``synthetic`` (the illustrative cohort) or ``patient``."""
+    return "synthetic" if survival is not None and survival.spec.synthetic else "patient"
 
 
 class _Figures:
@@ -49,9 +54,13 @@ class _Figures:
         self.paths: dict[str, str] = {}
 
     def save(self, name: str, caption: str, figure: plt.Figure) -> None:
-        self.folder.figure(f"figures/{name}.png", figure)
+        path = f"figures/{name}.png"
+        if caption in self.paths:
+            plt.close(figure)
+            raise RuntimeError(f"two figures are captioned {caption!r}")
+        self.folder.figure(path, figure)
         plt.close(figure)
-        self.paths[caption] = f"figures/{name}.png"
+        self.paths[caption] = path
 
 
 def _write_posteriors(
@@ -86,33 +95,37 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
     hr_posterior = analysis.hazard_ratios.posteriors["summary_hr"]
     for evidence in analysis.hr_evidence:
         figures.save(
-            f"hr_{evidence.name}",
+            f"published_hr_{evidence.name}",
             f"{evidence.label}: posterior of the hazard ratio",
             plots.hr_posterior_figure(hr_posterior, evidence.name, evidence.label, clinical),
         )
         figures.save(
-            f"forest_{evidence.name}",
+            f"published_forest_{evidence.name}",
             f"{evidence.label}: hazard ratio across prior sets",
             plots.forest_figure(table, evidence.name, "hr", evidence.label),
         )
     for comparison in analysis.study.rates:
         figures.save(
-            f"rd_{comparison.name}",
+            f"published_rd_{comparison.name}",
             f"{comparison.label}: posterior of the risk difference",
             plots.rd_posterior_figure(
                 analysis.rates.posteriors, comparison.name, comparison.label, clinical
             ),
         )
         figures.save(
-            f"forest_{comparison.name}",
+            f"published_forest_{comparison.name}",
             f"{comparison.label}: risk difference across prior sets",
             plots.forest_figure(table, comparison.name, "rd", comparison.label),
         )
     figures.save(
-        "rank_summary_hr", "Rank plot: log HR fits", plots.rank_figure(hr_posterior, "log_hr")
+        "published_rank_summary_hr",
+        "Rank plot: log HR fits",
+        plots.rank_figure(hr_posterior, "log_hr"),
     )
     for name, tree in analysis.rates.posteriors.items():
-        figures.save(f"rank_{name}", f"Rank plot: {name}", plots.rank_figure(tree, "p_index"))
+        figures.save(
+            f"published_rank_{name}", f"Rank plot: {name}", plots.rank_figure(tree, "p_index")
+        )
 
 
 def _survival_figures(
@@ -126,7 +139,7 @@ def _survival_figures(
         t_max = float(np.max(fit.data.time))
         labels = (fit.data.index_label, fit.data.reference_label)
         figures.save(
-            f"survival_{fit.name}",
+            f"weibull_survival_{fit.name}",
             f"{fit.label}: posterior survival ({reference_prior} prior) over Kaplan-Meier",
             survival_plots.survival_curves_figure(
                 draws,
@@ -138,13 +151,13 @@ def _survival_figures(
             ),
         )
         figures.save(
-            f"hr_{fit.name}",
+            f"weibull_hr_{fit.name}",
             f"{fit.label}: posterior of the hazard ratio across prior sets",
             plots.hr_posterior_figure(tree, fit.name, fit.label, clinical),
         )
         if fit.group_shape:
             figures.save(
-                f"hr_over_time_{fit.name}",
+                f"weibull_hr_over_time_{fit.name}",
                 f"{fit.label}: hazard ratio over time (group-specific shapes)",
                 survival_plots.hazard_ratio_over_time_figure(
                     draws, fit.group_shape, fit.label, clinical, t_max
@@ -155,23 +168,27 @@ def _survival_figures(
                 draws, fit.data, fit.group_shape, PPC_REPLICATES, seed
             )
             figures.save(
-                f"ppc_{fit.name}",
+                f"weibull_ppc_{fit.name}",
                 f"{fit.label}: posterior predictive check (censored data)",
                 survival_plots.ppc_figure(times, events, fit.data, fit.label),
             )
-    figures.save("rank_weibull", "Rank plot: Weibull log HR", plots.rank_figure(tree, "log_hr"))
+    cohort = " (SYNTHETIC cohort)" if survival.spec.synthetic else ""
+    figures.save(
+        "weibull_rank", f"Rank plot: Weibull log HR{cohort}", plots.rank_figure(tree, "log_hr")
+    )
 
 
 def _sensitivity_tables(
     published: PublishedSensitivity, survival: SurvivalAnalysis | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    grids = [published.grid.assign(analysis="summary_hr")]
-    tippings = [published.tipping.assign(analysis="summary_hr")]
-    psense = [published.power_scaling]
+    grids = [published.grid.assign(analysis="summary_hr", data="published")]
+    tippings = [published.tipping.assign(analysis="summary_hr", data="published")]
+    psense = [published.power_scaling.assign(data="published")]
     if survival is not None:
-        grids.append(survival.grid.assign(analysis="weibull"))
-        tippings.append(survival.tipping.assign(analysis="weibull"))
-        psense.append(survival.power_scaling)
+        kind = data_kind(survival)
+        grids.append(survival.grid.assign(analysis="weibull", data=kind))
+        tippings.append(survival.tipping.assign(analysis="weibull", data=kind))
+        psense.append(survival.power_scaling.assign(data=kind))
     return (
         pd.concat(grids, ignore_index=True),
         pd.concat(tippings, ignore_index=True),
@@ -206,14 +223,17 @@ def run_published(
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
         survival = pending.result() if pending is not None else None
-        tables = [analysis.table]
-        convergence = [analysis.convergence]
+        tables = [analysis.table.assign(data="published")]
+        convergence = [analysis.convergence.assign(data="published")]
         extra = []
         if survival is not None:
-            tables.append(survival.result.table)
-            convergence.append(survival.result.convergence.assign(analysis="weibull").reset_index())
-            folder.csv("tables/frequentist.csv", survival.frequentist)
-            folder.csv("tables/balance.csv", survival.balance)
+            kind = data_kind(survival)
+            tables.append(survival.result.table.assign(data=kind))
+            convergence.append(
+                survival.result.convergence.assign(analysis="weibull", data=kind).reset_index()
+            )
+            folder.csv("tables/frequentist.csv", survival.frequentist.assign(data=kind))
+            folder.csv("tables/balance.csv", survival.balance.assign(data=kind))
             _survival_figures(figures, survival, catalog.clinical, seed)
             extra.append(survival_section(survival, catalog.clinical))
         if sensitivity is not None and spec.sensitivity is not None:

@@ -1,6 +1,7 @@
 """``bayes-netlm run`` end to end: real sampling, real files, real figures."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import xarray as xr
 
 from bayes_netlm import plots
 from bayes_netlm.cli import main
+from bayes_netlm.outputs import results_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,16 +94,19 @@ def test_run_writes_every_output(first_run):
     assert "How much does the answer rest on the prior?" in html
     assert (out / "figures" / "prior_grid_weibull_pfs_full.png").exists()
     for name in (
-        "survival_os_full",
-        "survival_pfs_matched",
-        "hr_over_time_pfs_full",
-        "ppc_os_full",
+        "weibull_survival_os_full",
+        "weibull_survival_pfs_matched",
+        "weibull_hr_over_time_pfs_full",
+        "weibull_ppc_os_full",
+        "published_hr_os_full",
+        "weibull_hr_os_full",
     ):
         assert (out / "figures" / f"{name}.png").exists(), name
     for png in (out / "figures").glob("*.png"):
         image = mpimg.imread(png)
         assert image.shape[0] > 200 and image.shape[1] > 300, png.name
-        assert f'src="figures/{png.name}"' in html
+        # each figure is linked once: no two analyses share a file name
+        assert html.count(f'src="figures/{png.name}"') == 1, png.name
     for name in ("summary_hr", "rates_beta", "rates_logor", "weibull"):
         tree = xr.open_datatree(out / "posteriors" / f"{name}.nc", engine="h5netcdf")
         for key in ("seed", "data_sha256", "prior_sets", "packages", "spec_sha256"):
@@ -109,6 +114,28 @@ def test_run_writes_every_output(first_run):
         assert tree.attrs["bayes_netlm_seed"] == "7"
     weibull_tree = xr.open_datatree(out / "posteriors" / "weibull.nc", engine="h5netcdf")
     assert "synthetic_cohort.csv" in weibull_tree.attrs["bayes_netlm_data_file"]
+
+
+@pytest.mark.slow
+def test_every_output_built_on_the_synthetic_cohort_says_so(first_run):
+    out, _ = first_run
+    for csv in (out / "tables").glob("*.csv"):
+        table = pd.read_csv(csv)
+        assert "data" in table.columns, csv.name
+        assert set(table["data"]) <= {"published", "synthetic"}, csv.name
+        if "analysis" in table.columns:
+            patient_level = table[table.analysis == "weibull"]
+            assert (patient_level["data"] == "synthetic").all(), csv.name
+        if csv.name in ("frequentist.csv", "balance.csv"):
+            assert (table["data"] == "synthetic").all(), csv.name
+    summaries = pd.read_csv(out / "tables" / "summaries.csv")
+    weibull = summaries[summaries.analysis == "weibull"]
+    assert weibull["label"].str.contains("SYNTHETIC").all()
+    html = (out / "report.html").read_text()
+    # every patient-level figure caption, hence its title's label, names the synthetic cohort
+    for caption in re.findall(r"<figcaption>(.*?)</figcaption>", html):
+        if "Weibull" in caption or "Kaplan-Meier" in caption or "predictive" in caption:
+            assert "SYNTHETIC" in caption, caption
 
 
 @pytest.mark.slow
@@ -149,4 +176,12 @@ def test_bad_patient_data_fails_the_run_with_exit_2(tmp_path):
     result = run_command(tmp_path / "results", spec_path)
     assert result.returncode == 2
     assert "bad.csv" in result.stderr and "os_event" in result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_run_never_writes_one_file_twice(tmp_path):
+    with pytest.raises(RuntimeError, match="written twice"):
+        with results_folder(tmp_path / "results") as folder:
+            folder.text("report.html", "first")
+            folder.text("report.html", "second")
     assert not (tmp_path / "results").exists()
