@@ -398,7 +398,11 @@ def _command_run(args: argparse.Namespace) -> str:
     from bayes_netlm.run import run_published
 
     return run_published(
-        Path(args.out), args.seed, Path(args.spec) if args.spec else None, args.started
+        Path(args.out),
+        args.seed,
+        Path(args.spec) if args.spec else None,
+        args.started,
+        quiet=args.quiet,
     )
 
 
@@ -414,6 +418,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", help="results folder (default: results)")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED)
     run.add_argument("--spec", help="run specification (default: models/run.toml)")
+    run.add_argument(
+        "--quiet", action="store_true", help="no progress lines on standard error, only the result"
+    )
 
     hr = sub.add_parser("hr", help="re-analyse any published hazard ratio")
     hr.add_argument("--hr", type=float, help="published hazard ratio (index vs reference)")

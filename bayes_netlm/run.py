@@ -31,6 +31,7 @@ from bayes_netlm.pipeline import (
     published_sensitivity,
 )
 from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
+from bayes_netlm.progress import Progress
 from bayes_netlm.provenance import stamp
 from bayes_netlm.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
@@ -197,10 +198,19 @@ def _sensitivity_tables(
 
 
 def run_published(
-    out: Path, seed: int, spec_path: Path | None = None, started: float | None = None
+    out: Path,
+    seed: int,
+    spec_path: Path | None = None,
+    started: float | None = None,
+    quiet: bool = False,
 ) -> str:
-    """Run the whole re-analysis into ``out``; returns the closing line with the time taken."""
+    """Run the whole re-analysis into ``out``; returns the closing line with the time taken.
+
+    Progress lines (stage, elapsed time) go to standard error unless ``quiet``.
+    """
     started = time.perf_counter() if started is None else started
+    progress = Progress(started, quiet)
+    progress("reading the run specification, published numbers and prior sets")
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
@@ -215,14 +225,23 @@ def run_published(
             if spec.survival is not None
             else None
         )
+        if pending is not None:
+            progress("patient-level Weibull fits started in a second process")
+        progress("fitting the published-numbers models (hazard ratios, rates)")
         analysis = analyse_published(study, catalog, spec, seed)
         figures = _Figures(folder)
         # drawn while the survival process is still sampling
+        progress("drawing the published-numbers figures")
         _published_figures(figures, analysis)
+        progress("prior sensitivity of the published numbers")
         sensitivity = (
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
+        if pending is not None:
+            progress("waiting for the patient-level Weibull fits")
         survival = pending.result() if pending is not None else None
+        if survival is not None:
+            progress("patient-level fits done; writing tables and survival figures")
         tables = [analysis.table.assign(data="published")]
         convergence = [analysis.convergence.assign(data="published")]
         extra = []
@@ -251,6 +270,7 @@ def run_published(
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
+        progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)
         folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
         folder.csv("tables/convergence.csv", all_convergence)

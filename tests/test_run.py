@@ -25,7 +25,7 @@ def fast_spec():
     return ROOT / "models" / "run.toml"
 
 
-def run_command(out, spec, seed="7"):
+def run_command(out, spec, seed="7", *extra):
     return subprocess.run(
         [
             sys.executable,
@@ -38,6 +38,7 @@ def run_command(out, spec, seed="7"):
             str(spec),
             "--seed",
             seed,
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -61,6 +62,9 @@ def test_run_writes_every_output(first_run):
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("bayes-netlm run: results in") and last.endswith(" s")
     assert "all fits converged" in last
+    # progress on standard error: stages with the elapsed time, the final line untouched
+    progress = [line for line in result.stderr.splitlines() if line.startswith("bayes-netlm run [")]
+    assert len(progress) >= 5 and any("Weibull" in line for line in progress)
     table = pd.read_csv(out / "tables" / "summaries.csv")
     assert set(table.endpoint) >= {"os_full", "pfs_full", "os_matched", "pfs_matched"}
     assert set(table.endpoint) >= {"major_morbidity", "mortality", "men", "extrahepatic"}
@@ -142,7 +146,11 @@ def test_every_output_built_on_the_synthetic_cohort_says_so(first_run):
 def test_same_seed_same_numbers(first_run, fast_spec, tmp_path):
     out, _ = first_run
     again = tmp_path / "again"
-    assert run_command(again, fast_spec).returncode == 0
+    quiet = run_command(again, fast_spec, "7", "--quiet")
+    assert quiet.returncode == 0
+    # --quiet: no progress lines, only the final line
+    assert "bayes-netlm run [" not in quiet.stderr
+    assert len(quiet.stdout.strip().splitlines()) == 1
     first = pd.read_csv(out / "tables" / "summaries.csv")
     second = pd.read_csv(again / "tables" / "summaries.csv")
     pd.testing.assert_frame_equal(first, second)
