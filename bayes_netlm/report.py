@@ -473,7 +473,9 @@ def _tipping_rows(tipping: pd.DataFrame) -> list[tuple[str, list[str]]]:
     rows = []
     for r in tipping.itertuples():
         refit = getattr(r, "probability_refit", float("nan"))
-        check = DASH if not math.isfinite(refit) else f"{refit:.3f} (level {r.level:g})"
+        method = getattr(r, "method", None)
+        how = f"; {method}" if isinstance(method, str) else ""
+        check = DASH if not math.isfinite(refit) else f"{refit:.3f} (level {r.level:g}{how})"
         cells = [
             escape(str(r.label)),
             escape(str(r.conclusion)),
@@ -495,8 +497,8 @@ def sensitivity_section(
         "benefit (enthusiastic) or on the mirrored harm (pessimistic), at which the conclusion "
         "flips: a reader who holds a prior at least that firm would conclude otherwise. Summary-"
         "level tipping points are exact; Weibull ones are found on the posterior draws "
-        "reweighted by PSIS (refitted where the weights are unreliable; the tipping table's "
-        "method column says which) and checked by refitting the model at the reported prior "
+        "reweighted by PSIS (refitted where the weights are unreliable; the last column names "
+        "the method) and checked by refitting the model at the reported prior "
         "(last column: the refitted probability, which should be near the level). For a fit "
         "with a group-specific shape the prior is on the HR at its reference time (tipping "
         "table: quantity). Heat maps of the prior grid "
