@@ -199,9 +199,7 @@ def test_hazard_ratio_draws_formula() -> None:
     draws = hazard_ratio_draws(posterior, times, True)
     np.testing.assert_allclose(draws[0], expected)
     np.testing.assert_allclose(draws[0, 1], (k1 / k0) * math.exp(-0.5))  # log HR at t = lambda0
-    np.testing.assert_allclose(
-        hazard_ratio_draws(posterior, times, False), math.exp(-0.5)
-    )
+    np.testing.assert_allclose(hazard_ratio_draws(posterior, times, False), math.exp(-0.5))
 
 
 def test_ppc_figure(tmp_path) -> None:
