@@ -113,7 +113,10 @@ def reweight(
         return Reweighted(float(np.mean(draws < math.log(threshold))), -math.inf, draws.size)
     # psislw follows the LOO convention (its input is a log-likelihood, weights ~ exp(-input)),
     # so the log ratio goes in negated.
-    log_weights, khat = array_stats.psislw(-log_ratio)
+    # A prior far from the draws makes extreme ratios; the Pareto fit can overflow on them and
+    # then reports a non-finite k-hat, which marks the weights unreliable (refit instead).
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_weights, khat = array_stats.psislw(-log_ratio)
     weights = np.exp(np.asarray(log_weights) - special.logsumexp(log_weights))
     probability = float(np.sum(weights * (draws < math.log(threshold))))
     return Reweighted(probability, float(khat), float(1 / np.sum(weights**2)))
