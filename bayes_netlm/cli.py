@@ -221,8 +221,11 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
         id_col=args.id,
     )
     group_shape = args.shape == "group"
+    survival_fit = SurvivalFit(
+        "survival", Path(args.data).name, data, group_shape, args.reference_time
+    )
     fit = fit_survival(
-        [SurvivalFit("survival", Path(args.data).name, data, group_shape)],
+        [survival_fit],
         {"prior": prior},
         catalog.clinical,
         args.seed,
@@ -248,7 +251,7 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
         },
         "prior": str(prior),
         "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",
-        "estimate": {"measure": "HR", **interval("hr")},
+        "estimate": {"measure": survival_fit.hr_name, **interval("hr")},
         "probabilities": {
             name: summary.loc[key, "value"] for name, key in HR_PROBABILITIES.items()
         },
@@ -447,6 +450,12 @@ def _parser() -> argparse.ArgumentParser:
     survival.add_argument("--id", default=None, help="patient id column (checked for duplicates)")
     survival.add_argument("--covariates", default="", help="adjustment covariates: a,b,c")
     survival.add_argument("--shape", choices=("common", "group"), default="common")
+    survival.add_argument(
+        "--reference-time",
+        type=float,
+        default=1.0,
+        help="time (data's unit) whose HR carries the prior with --shape group (default 1)",
+    )
     survival.add_argument("--prior", default="vague", help="prior set or normal:MEAN,SD on log HR")
 
     sensitivity = sub.add_parser(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,19 +16,12 @@ import pandas as pd
 from bayes_netlm import frequentist
 from bayes_netlm.evidence.patients import SurvivalData, load_survival, read_table
 from bayes_netlm.matching import matched_cohort
-from bayes_netlm.modeling.hazard_ratio import LogHazardRatio
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
 from bayes_netlm.priors import NormalPrior, PriorCatalog
 from bayes_netlm.psense_models import weibull_psense
-from bayes_netlm.sensitivity import (
-    WeibullSweep,
-    exact_probability,
-    grid_table,
-    likelihood_approximation,
-    tipping_table,
-)
+from bayes_netlm.sensitivity import WeibullSweep, grid_table, tipping_table
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
 __all__ = ["SurvivalAnalysis", "analyse_survival", "frequentist_rows", "weibull_sensitivity"]
@@ -52,8 +44,9 @@ class SurvivalAnalysis:
     power_scaling: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _exact_at(data: LogHazardRatio, prior: NormalPrior, threshold: float) -> float:
-    return exact_probability(data, prior, threshold)
+def _data_kind(spec: SurvivalSpec) -> str:
+    """``"synthetic"`` for the bundled illustrative cohort, else ``"patient"``."""
+    return "synthetic" if spec.synthetic else "patient"
 
 
 def weibull_sensitivity(
@@ -65,7 +58,13 @@ def weibull_sensitivity(
     seed: int,
     settings: SamplerSettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Prior grid and tipping points of the chosen Weibull fits: PSIS, refit where k-hat > 0.7."""
+    """Prior grid and tipping points of the chosen Weibull fits, from the posterior draws.
+
+    Both reweight the reference prior's MCMC draws by PSIS and refit the compiled model where
+    the weights are unreliable (:class:`~bayes_netlm.sensitivity.WeibullSweep`); the prior is on
+    the log HR at each fit's reference time. Every finite tipping point is also refitted at the
+    reported prior (``probability_refit``) as a check.
+    """
     reference = catalog.get(sensitivity.reference_prior, "[sensitivity] reference_prior").log_hr
     posterior = result.posteriors["weibull"].posterior
     thresholds = (1.0, catalog.clinical.hr_important)
@@ -89,19 +88,17 @@ def weibull_sensitivity(
             "refit" if (m, s) in sweep.refitted else "PSIS"
             for m, s in zip(grid.prior_mean, grid.prior_sd, strict=True)
         ]
-        grids.append(grid.assign(endpoint=fit.name, label=fit.label))
-        # Tipping points: located on the Normal approximation of the likelihood, then checked by
-        # refitting the compiled model at each reported prior (root finding by refits would cost
-        # dozens of fits per endpoint).
-        approximation = likelihood_approximation(draws, reference)
-        tipping = tipping_table(partial(_exact_at, approximation), reference, catalog.clinical)
+        grids.append(grid.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
+        tipping = tipping_table(sweep.probability, reference, catalog.clinical, sweep.locate)
         tipping["probability_refit"] = [
-            float(np.mean(refit(NormalPrior(row.prior_mean, row.tipping_sd)) < math.log(threshold)))
-            if np.isfinite(row.tipping_sd)
+            float(np.mean(sweep.draws_under(NormalPrior(m, sd)) < math.log(threshold)))
+            if np.isfinite(sd)
             else np.nan
-            for row, threshold in zip(tipping.itertuples(), tipping["threshold"], strict=True)
+            for m, sd, threshold in zip(
+                tipping.prior_mean, tipping.tipping_sd, tipping.threshold, strict=True
+            )
         ]
-        tippings.append(tipping.assign(endpoint=fit.name, label=fit.label))
+        tippings.append(tipping.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
     if not grids:
         return pd.DataFrame(), pd.DataFrame()
     return pd.concat(grids, ignore_index=True), pd.concat(tippings, ignore_index=True)
@@ -154,6 +151,7 @@ def analyse_survival(
                     f"{endpoint.label}, {cohort} cohort{suffix}",
                     cohorts[cohort],
                     endpoint.group_shape,
+                    endpoint.reference_time,
                 )
             )
     priors = {name: catalog.get(name, "[survival] prior_sets").log_hr for name in spec.prior_sets}
@@ -171,11 +169,14 @@ def analyse_survival(
     table = pd.concat([frequentist_rows(f) for f in fits], ignore_index=True)
     digest = hashlib.sha256(spec.data.read_bytes()).hexdigest()
     analysis = SurvivalAnalysis(spec, fits, result, table, balance, digest)
+    data_kind = _data_kind(spec)
     analysis.power_scaling = weibull_psense(
         result.posteriors["weibull"].posterior.to_dataset(), fits, priors
-    ).assign(analysis="weibull")
+    ).assign(analysis="weibull", data=data_kind)
     if sensitivity is not None:
-        analysis.grid, analysis.tipping = weibull_sensitivity(
+        grid, tipping = weibull_sensitivity(
             fitter, fits, result, catalog, sensitivity, seed, settings
         )
+        analysis.grid = grid.assign(data=data_kind) if not grid.empty else grid
+        analysis.tipping = tipping.assign(data=data_kind) if not tipping.empty else tipping
     return analysis

@@ -18,7 +18,7 @@ from scipy import special, stats
 
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
-from bayes_netlm.modeling.weibull import SurvivalFit
+from bayes_netlm.modeling.weibull import SurvivalFit, row_weights
 from bayes_netlm.power_scaling import psense_fits
 from bayes_netlm.priors import BetaPrior, NormalPrior, RatePrior
 
@@ -100,22 +100,27 @@ def rates_psense(
 
 
 def _weibull_loglik(fit: xr.Dataset, survival: SurvivalFit) -> np.ndarray:
+    """Weighted censored Weibull log-likelihood per draw; the group's coefficient is ``beta``."""
     data = survival.data
     log_lambda0 = fit["log_lambda0"].values[..., None]
     log_k = fit["log_k"].values[..., None]
     if survival.group_shape:
         log_k = log_k + fit["delta_log_k"].values[..., None] * data.index
-    eta = fit["log_hr"].values[..., None] * data.index
+    eta = fit["beta"].values[..., None] * data.index
     z = np.log(data.time) - log_lambda0
     k = np.exp(log_k)
     log_hazard = log_k - log_lambda0 + (k - 1) * z + eta
-    return np.sum(data.event * log_hazard - np.exp(k * z + eta), axis=-1)
+    row = data.event * log_hazard - np.exp(k * z + eta)
+    return np.sum(row_weights(data) * row, axis=-1)
 
 
 def weibull_psense(
     posterior: xr.Dataset, fits: Sequence[SurvivalFit], priors: Mapping[str, NormalPrior]
 ) -> pd.DataFrame:
-    """Power-scaling diagnostics of every Weibull fit (the prior on log HR is scaled)."""
+    """Power-scaling diagnostics of every Weibull fit.
+
+    The prior scaled is the one on ``log_hr``, the log HR at each fit's reference time.
+    """
     by_name = {f.name: f for f in fits}
 
     def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:

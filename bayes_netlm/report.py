@@ -16,6 +16,7 @@ import pandas as pd
 
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
 from bayes_netlm.modeling.sampling import ESS_MIN, RHAT_MAX
+from bayes_netlm.modeling.weibull import SurvivalFit
 from bayes_netlm.patient_analysis import SurvivalAnalysis
 from bayes_netlm.pipeline import PublishedAnalysis
 from bayes_netlm.priors import ClinicalThresholds
@@ -130,10 +131,13 @@ def _table(header: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> 
 
 
 def _effect_table(
-    rows: pd.DataFrame, quantities: Sequence[str], clinical: ClinicalThresholds
+    rows: pd.DataFrame, quantities: Sequence[str], clinical: ClinicalThresholds, hr: str = "HR"
 ) -> str:
-    """One row per prior set: every quantity (PyMC and exact), the paper's p and the verdict."""
-    header = ["Prior set"] + [escape(quantity_label(q, clinical)) for q in quantities]
+    """One row per prior set: every quantity (PyMC and exact), the paper's p and the verdict.
+
+    ``hr`` names the hazard ratio in the headers (e.g. "HR at 1 year").
+    """
+    header = ["Prior set"] + [escape(quantity_label(q, clinical, hr)) for q in quantities]
     header += ["Paper p", "MCMC converged"]
     body = []
     for prior, group in rows.groupby("prior", sort=False):
@@ -366,6 +370,27 @@ def _convergence_rows(conv: pd.DataFrame) -> list[tuple[str, list[str]]]:
     return body
 
 
+def _survival_tables(
+    fit: SurvivalFit, rows: pd.DataFrame, horizons: Sequence[float], clinical: ClinicalThresholds
+) -> list[str]:
+    """One fit's Weibull tables; with a group-specific shape the non-PH headline comes first."""
+    if not fit.group_shape:
+        return [_effect_table(rows, SURVIVAL_QUANTITIES, clinical)]
+    hr = fit.hr_name
+    headline: tuple[str, ...] = ("rmst_difference", "p_rmst_difference_above_0")
+    for horizon in horizons:
+        difference = f"survival_difference_{horizon:g}"
+        headline += (difference, f"p_{difference}_above_0")
+    headline += tuple(f"hr_at_{horizon:g}" for horizon in horizons)
+    return [
+        "<p><b>Headline</b> (hazards not proportional): differences in restricted mean time and "
+        "in S(t), cystic &minus; solid, and the HR at stated times.</p>",
+        _effect_table(rows, headline, clinical),
+        f"<p>The {escape(hr)}, which carries the prior set, and the medians:</p>",
+        _effect_table(rows, (*HR_QUANTITIES, "median_index", "median_reference"), clinical, hr),
+    ]
+
+
 def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -> str:
     """The patient-level Weibull analysis, with the frequentist results on the same data beside."""
     spec = analysis.spec
@@ -380,10 +405,16 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
             "below show what the analysis produces, not what the study found.</p>"
         )
     out.append(
-        "<p>Censored Weibull regression with a cystic indicator on the proportional-hazards scale "
-        "(its coefficient is log HR, so the prior sets above apply unchanged). Endpoints with a "
-        "group-specific shape allow non-proportional hazards; their HR is the HR at the solid "
-        "group's characteristic time and changes over time (see the HR-over-time figure). "
+        "<p>Censored Weibull regression with a cystic indicator. With a common shape the hazards "
+        "are proportional, the HR is the same at every time and the prior sets above apply to "
+        "it unchanged. With a group-specific shape the HR changes over time, "
+        "HR(t) = (k<sub>1</sub>/k<sub>0</sub>)(t/&lambda;<sub>0</sub>)"
+        "<sup>k<sub>1</sub>&minus;k<sub>0</sub></sup>e<sup>&beta;</sup>, so no single HR "
+        "describes the comparison: the model is parametrised so that the prior set and the "
+        "probability statements are on the HR at a stated reference time (named in each "
+        "table, e.g. <i>HR at 1 year</i>), and the headline is the difference in restricted "
+        "mean time to the event and in S(t) between the groups (cystic &minus; solid), with the "
+        "HR at stated times beside it (and over time in the figures). "
         f"Data: <code>{escape(spec.data.name)}</code>, sha256 "
         f"<code>{escape(analysis.data_sha256[:16])}…</code>.</p>"
     )
@@ -393,7 +424,7 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
         out.append(f"<h3>{escape(fit.label)} <code>{escape(fit.name)}</code> ({shape})</h3>")
         notes = [n for n in fit.data.notes if n.startswith("matched cohort")]
         out += [f"<p>{escape(n)}</p>" for n in notes]
-        out.append(_effect_table(rows, SURVIVAL_QUANTITIES, clinical))
+        out += _survival_tables(fit, rows, spec.horizons, clinical)
         freq = analysis.frequentist[analysis.frequentist["endpoint"] == fit.name]
         freq_rows = [
             (
@@ -442,7 +473,9 @@ def _tipping_rows(tipping: pd.DataFrame) -> list[tuple[str, list[str]]]:
     rows = []
     for r in tipping.itertuples():
         refit = getattr(r, "probability_refit", float("nan"))
-        check = DASH if not math.isfinite(refit) else f"{refit:.3f} (level {r.level:g})"
+        method = getattr(r, "method", None)
+        how = f"; {method}" if isinstance(method, str) else ""
+        check = DASH if not math.isfinite(refit) else f"{refit:.3f} (level {r.level:g}{how})"
         cells = [
             escape(str(r.label)),
             escape(str(r.conclusion)),
@@ -463,9 +496,12 @@ def sensitivity_section(
         "the prior SD on log HR, for a prior centred on no effect (skeptical), on the important "
         "benefit (enthusiastic) or on the mirrored harm (pessimistic), at which the conclusion "
         "flips: a reader who holds a prior at least that firm would conclude otherwise. Summary-"
-        "level tipping points are exact; Weibull ones are located on a Normal approximation of "
-        "the likelihood and checked by refitting the model at the reported prior (last column: "
-        "the refitted probability, which should be near the level). Heat maps of the prior grid "
+        "level tipping points are exact; Weibull ones are found on the posterior draws "
+        "reweighted by PSIS (refitted where the weights are unreliable; the last column names "
+        "the method) and checked by refitting the model at the reported prior "
+        "(last column: the refitted probability, which should be near the level). For a fit "
+        "with a group-specific shape the prior is on the HR at its reference time (tipping "
+        "table: quantity). Heat maps of the prior grid "
         "are in the figures section (* = cell refitted because PSIS k-hat > 0.7 or the "
         "weights' effective sample size < 400; others "
         f"reweighted). The grid holds {len(grid)} cells.</p>"

@@ -161,7 +161,7 @@ def _survival_figures(
                 f"weibull_hr_over_time_{fit.name}",
                 f"{fit.label}: hazard ratio over time (group-specific shapes)",
                 survival_plots.hazard_ratio_over_time_figure(
-                    draws, fit.group_shape, fit.label, clinical, t_max
+                    draws, fit.group_shape, fit.label, clinical, t_max, fit.reference_time
                 ),
             )
         if fit.name.endswith("_full"):

@@ -12,7 +12,11 @@ For a Normal prior :math:`N(m, s^2)` on :math:`\beta = \log HR`:
 
 Tipping points: for a conclusion "P(HR < c) > level" the prior SD at which it flips, for priors
 centred on no effect (skeptical), on the important benefit (enthusiastic) or on the mirrored harm
-(pessimistic), found by root finding on the SD (:func:`tipping_point`).
+(pessimistic), found by root finding on the SD (:func:`tipping_point`). Weibull tipping points use
+the posterior itself: the root is found on the PSIS-reweighted probability of the reference draws;
+where the weights are unreliable at the root, the model is refitted there and the root found again
+by reweighting the refitted draws (:meth:`WeibullSweep.locate`). At the reference prior the
+probability is the plain mean over the reference draws, the main table's value.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from bayes_netlm.priors import ClinicalThresholds, NormalPrior
 
 __all__ = [
     "KHAT_MAX",
-    "likelihood_approximation",
     "WeibullSweep",
     "Conclusion",
     "Reweighted",
@@ -110,7 +113,10 @@ def reweight(
         return Reweighted(float(np.mean(draws < math.log(threshold))), -math.inf, draws.size)
     # psislw follows the LOO convention (its input is a log-likelihood, weights ~ exp(-input)),
     # so the log ratio goes in negated.
-    log_weights, khat = array_stats.psislw(-log_ratio)
+    # A prior far from the draws makes extreme ratios; the Pareto fit can overflow on them and
+    # then reports a non-finite k-hat, which marks the weights unreliable (refit instead).
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_weights, khat = array_stats.psislw(-log_ratio)
     weights = np.exp(np.asarray(log_weights) - special.logsumexp(log_weights))
     probability = float(np.sum(weights * (draws < math.log(threshold))))
     return Reweighted(probability, float(khat), float(1 / np.sum(weights**2)))
@@ -156,7 +162,8 @@ def tipping_point(
     Returns
     -------
     float or None
-        The SD on log HR, or None if no SD in [0.001, 20] moves the probability across ``level``.
+        The SD on log HR, or None if no SD in [0.001, 20] moves the probability across ``level``
+        (a probability that only touches the level at an end of the range does not cross it).
 
     """
 
@@ -164,7 +171,7 @@ def tipping_point(
         return probability(NormalPrior(center, math.exp(log_sd))) - level
 
     lo, hi = math.log(SD_RANGE[0]), math.log(SD_RANGE[1])
-    if np.sign(gap(lo)) == np.sign(gap(hi)):
+    if gap(lo) * gap(hi) >= 0:
         return None
     return math.exp(optimize.brentq(gap, lo, hi, xtol=1e-6))
 
@@ -184,14 +191,28 @@ def _sentence(family: str, sd: float | None, holds: bool, conclusion: Conclusion
     )
 
 
+Locate = Callable[[float, float, float], tuple[float | None, dict[str, object]]]
+
+
 def tipping_table(
     probability: Callable[[NormalPrior, float], float],
     reference: NormalPrior,
     clinical: ClinicalThresholds,
+    locate: Locate | None = None,
 ) -> pd.DataFrame:
     """Tipping points of every default conclusion for the three prior families.
 
-    ``reference`` is the prior under which the conclusion is first judged (the vague set).
+    Parameters
+    ----------
+    probability : callable
+        ``probability(prior, threshold)``: P(HR < threshold) under a Normal prior on log HR.
+    reference : NormalPrior
+        The prior under which the conclusion is first judged (the vague set).
+    clinical : ClinicalThresholds
+    locate : callable, optional
+        ``locate(center, threshold, level) -> (sd or None, extra columns)``; by default
+        :func:`tipping_point` on ``probability`` with no extra columns.
+
     """
     d = abs(math.log(clinical.hr_important))
     families = {"skeptical": 0.0, "enthusiastic": -d, "pessimistic": d}
@@ -205,7 +226,11 @@ def tipping_table(
             return probability(prior, threshold)
 
         for family, center in families.items():
-            sd = tipping_point(at_threshold, center, conclusion.level)
+            extra: dict[str, object] = {}
+            if locate is None:
+                sd = tipping_point(at_threshold, center, conclusion.level)
+            else:
+                sd, extra = locate(center, threshold, conclusion.level)
             rows.append(
                 {
                     "conclusion": conclusion.text,
@@ -217,27 +242,19 @@ def tipping_table(
                     "prior_mean": center,
                     "tipping_sd": np.nan if sd is None else sd,
                     "reading": _sentence(family, sd, holds, conclusion),
+                    **extra,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def likelihood_approximation(log_hr: np.ndarray, prior: NormalPrior) -> LogHazardRatio:
-    """The Normal likelihood of log HR implied by posterior draws under a Normal prior.
-
-    Posterior precision minus prior precision is the likelihood's; used to locate tipping points of
-    a model without a closed form, which are then checked by refitting there.
-    """
-    mean, sd = float(np.mean(log_hr)), float(np.std(log_hr))
-    precision = sd**-2 - prior.sd**-2
-    if precision <= 0:
-        raise ValueError("the posterior is not narrower than the prior: no information to invert")
-    estimate = (mean * sd**-2 - prior.mean * prior.sd**-2) / precision
-    return LogHazardRatio(estimate, precision**-0.5, "Normal approximation of the posterior")
+def _firm_prior_limit(prior: NormalPrior, threshold: float) -> float:
+    """P(HR < threshold) as the prior SD tends to 0: the posterior becomes the prior."""
+    return float(stats.norm.cdf(math.log(threshold), prior.mean, prior.sd))
 
 
 class WeibullSweep:
-    """P(HR < c) of a Weibull fit under other priors: PSIS reweighting, refit where k-hat > 0.7.
+    """P(HR < c) of a Weibull fit under other priors: PSIS reweighting, refit where unreliable.
 
     Parameters
     ----------
@@ -247,6 +264,8 @@ class WeibullSweep:
         The prior the reference draws were made under.
     reference_log_hr : numpy.ndarray
         Posterior draws of log HR under ``reference``.
+    max_refits : int
+        Refits one tipping point may use before it is reported from the last refit alone.
 
     """
 
@@ -255,12 +274,21 @@ class WeibullSweep:
         refit: Callable[[NormalPrior], np.ndarray],
         reference: NormalPrior,
         reference_log_hr: np.ndarray,
+        max_refits: int = 3,
     ) -> None:
         self._refit = refit
         self.reference = reference
         self.reference_log_hr = np.ravel(reference_log_hr)
+        self.max_refits = max_refits
         self.refitted: dict[tuple[float, float], np.ndarray] = {}
         self.khat: dict[tuple[float, float], float] = {}
+
+    def draws_under(self, prior: NormalPrior) -> np.ndarray:
+        """Log HR draws of the model refitted under ``prior`` (each prior fitted once)."""
+        key = (prior.mean, prior.sd)
+        if key not in self.refitted:
+            self.refitted[key] = np.ravel(self._refit(prior))
+        return self.refitted[key]
 
     def probability(self, prior: NormalPrior, threshold: float) -> float:
         """P(HR < threshold) under ``prior``."""
@@ -270,5 +298,50 @@ class WeibullSweep:
             self.khat[key] = result.khat
             if result.reliable:
                 return result.probability
-            self.refitted[key] = np.ravel(self._refit(prior))
-        return float(np.mean(self.refitted[key] < math.log(threshold)))
+        return float(np.mean(self.draws_under(prior) < math.log(threshold)))
+
+    def locate(
+        self, center: float, threshold: float, level: float
+    ) -> tuple[float | None, dict[str, object]]:
+        """Tipping SD of "P(HR < threshold) > level" for priors centred at ``center``.
+
+        Root finding on the prior SD over the PSIS-reweighted probability of the reference draws
+        (at the firm end of the range, SD 0.001, the posterior is the prior). Where the weights
+        are unreliable at the root (k-hat > 0.7 or ESS < 400), the model is refitted at that
+        prior and the root found again from the refitted draws; after ``max_refits`` refits the
+        last root is reported with the probability of a refit there (method "refit").
+
+        Returns
+        -------
+        tuple
+            The SD (None if no SD in [0.001, 20] flips the conclusion) and the columns
+            ``probability_tipping`` (at the reported prior), ``khat`` and ``method``.
+
+        """
+        base, draws, method = self.reference, self.reference_log_hr, "PSIS"
+        sd: float | None = None
+        for refits in range(self.max_refits + 1):
+
+            def probability(prior: NormalPrior, base=base, draws=draws) -> float:
+                if prior.sd <= SD_RANGE[0] * (1 + 1e-9):
+                    return _firm_prior_limit(prior, threshold)
+                return reweight(draws, base, prior, threshold).probability
+
+            sd = tipping_point(probability, center, level)
+            if sd is None:
+                return None, {"probability_tipping": np.nan, "khat": np.nan, "method": method}
+            check = reweight(draws, base, NormalPrior(center, sd), threshold)
+            if check.reliable:
+                return sd, {
+                    "probability_tipping": check.probability,
+                    "khat": check.khat,
+                    "method": method,
+                }
+            base = NormalPrior(center, sd)
+            draws = self.draws_under(base)
+            if refits == self.max_refits:
+                break
+            method = f"PSIS from a refit at SD {sd:.3g}"
+        # refits exhausted: the last root, with the probability of the refit made there
+        at_root = float(np.mean(draws < math.log(threshold)))
+        return sd, {"probability_tipping": at_root, "khat": np.nan, "method": "refit"}

@@ -18,13 +18,18 @@ DEFAULT_SPEC = PROJECT_ROOT / "models" / "run.toml"
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """One survival endpoint: its columns and whether the index group gets its own shape."""
+    """One survival endpoint: columns, shape choice and reference time.
+
+    ``reference_time`` (years): the time whose hazard ratio carries the prior set when the index
+    group has its own shape (non-proportional hazards).
+    """
 
     name: str
     label: str
     time: str
     event: str
     group_shape: bool
+    reference_time: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,12 @@ def _endpoint(name: str, table: dict) -> EndpointSpec:
     shape = table.get("shape", "common")
     if shape not in ("common", "group"):
         raise ValueError(f"endpoint {name}: shape must be 'common' or 'group', not {shape!r}")
-    return EndpointSpec(name, table["label"], table["time"], table["event"], shape == "group")
+    reference_time = float(table.get("reference_time", 1.0))
+    if not reference_time > 0:
+        raise ValueError(f"endpoint {name}: reference_time must be positive, not {reference_time}")
+    return EndpointSpec(
+        name, table["label"], table["time"], table["event"], shape == "group", reference_time
+    )
 
 
 def _survival(table: dict) -> SurvivalSpec:

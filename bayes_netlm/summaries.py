@@ -15,6 +15,7 @@ RD = p_index - p_reference, RR = p_index / p_reference, OR on the odds.
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -79,10 +80,33 @@ SURVIVAL_LABELS = {
 }
 
 
-def quantity_label(quantity: str, clinical: ClinicalThresholds) -> str:
-    """Plain-language name of a summary quantity, with its thresholds filled in."""
+def _weibull_label(quantity: str) -> str | None:
+    """Labels of the Weibull quantities at a horizon: HR(t) and S(t) differences."""
+    for pattern, text in (
+        (r"hr_at_(.+)", "HR at {} (cystic vs solid)"),
+        (r"survival_difference_(.+)", "Difference in S({}), cystic - solid"),
+        (r"p_survival_difference_(.+)_above_0", "P(S({}) higher in cystic)"),
+    ):
+        match = re.fullmatch(pattern, quantity)
+        if match:
+            years = match.group(1)
+            return text.format(f"{years} year" if years == "1" else f"{years} years")
+    return None
+
+
+def quantity_label(quantity: str, clinical: ClinicalThresholds, hr: str = "HR") -> str:
+    """Plain-language name of a summary quantity, with its thresholds filled in.
+
+    ``hr`` names the hazard ratio of the HR quantities, e.g. ``"HR at 1 year"`` for a Weibull fit
+    with a group-specific shape, whose HR changes over time.
+    """
     if quantity in SURVIVAL_LABELS:
         return SURVIVAL_LABELS[quantity]
+    weibull = _weibull_label(quantity)
+    if weibull is not None:
+        return weibull
+    if quantity in HR_QUANTITIES and hr != "HR":
+        return quantity_label(quantity, clinical).replace("HR", hr)
     if quantity.startswith("survival_"):
         _, group, horizon = quantity.split("_")
         name = "solid" if group == "reference" else "cystic"

@@ -20,12 +20,11 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from bayes_netlm.evidence.patients import SurvivalData
 from bayes_netlm.modeling.predictive import kaplan_meier_steps
-from bayes_netlm.modeling.weibull import survival_draws
+from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws, hr_name, survival_draws
 from bayes_netlm.plots import RATIO_TICKS, hr_reference_lines
 from bayes_netlm.priors import ClinicalThresholds
 
 __all__ = [
-    "hazard_ratio_draws",
     "hazard_ratio_over_time_figure",
     "ppc_figure",
     "survival_curves_figure",
@@ -141,30 +140,18 @@ def _ratio_yaxis(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def hazard_ratio_draws(posterior: xr.Dataset, times: np.ndarray, group_shape: bool) -> np.ndarray:
-    """HR(t) = (k1 / k0) (t / lambda0)^(k1 - k0) exp(log_hr) per draw, shape (draws, times).
-
-    Without a group-specific shape, k1 = k0 and HR(t) = exp(log_hr) at every t.
-    """
-    log_hr = np.ravel(posterior["log_hr"])[:, None]
-    log_times = np.log(np.asarray(times, dtype=float))[None, :]
-    if not group_shape:
-        return np.exp(np.broadcast_to(log_hr, (log_hr.shape[0], log_times.shape[1])))
-    log_lambda0 = np.ravel(posterior["log_lambda0"])[:, None]
-    log_k0 = np.ravel(posterior["log_k"])[:, None]
-    delta = np.ravel(posterior["delta_log_k"])[:, None]
-    k0, k1 = np.exp(log_k0), np.exp(log_k0 + delta)
-    return np.exp(delta + (k1 - k0) * (log_times - log_lambda0) + log_hr)
-
-
 def hazard_ratio_over_time_figure(
     posterior: xr.Dataset,
     group_shape: bool,
     label: str,
     clinical: ClinicalThresholds,
     t_max: float,
+    reference_time: float | None = None,
 ) -> Figure:
     """Posterior hazard ratio as a function of time, median and 95 % band, log y-axis.
+
+    HR(t) = (k1 / k0) (t / lambda0)^(k1 - k0) exp(beta) per draw
+    (:func:`~bayes_netlm.modeling.survival_quantities.hazard_ratio_draws`).
 
     Parameters
     ----------
@@ -178,6 +165,9 @@ def hazard_ratio_over_time_figure(
         ``hr_important`` and ``hr_harm`` are drawn as reference lines, with HR 1.
     t_max : float
         Right end of the time axis (years).
+    reference_time : float, optional
+        The time whose HR carries the prior (and the probabilities of the summary table); marked
+        with a dotted vertical line when given.
 
     Returns
     -------
@@ -193,6 +183,14 @@ def hazard_ratio_over_time_figure(
     ax.fill_between(grid, lower, upper, color="tab:purple", alpha=0.25, lw=0, label="95 % interval")
     ax.plot(grid, median, color="tab:purple", lw=2, label="Posterior median")
     hr_reference_lines(ax, clinical, vertical=False)
+    if reference_time is not None:
+        ax.axvline(
+            reference_time,
+            color="0.3",
+            ls=":",
+            lw=1,
+            label=f"{hr_name(reference_time)}: carries the prior",
+        )
     _ratio_yaxis(ax)
     shown = np.concatenate([lower, upper, [clinical.hr_important, clinical.hr_harm, 1.0]])
     shown = shown[np.isfinite(shown) & (shown > 0)]

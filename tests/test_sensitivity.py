@@ -8,17 +8,18 @@ from bayes_netlm.evidence.patients import load_survival
 from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 from bayes_netlm.modeling.hazard_ratio import LogHazardRatio, conjugate_posterior, from_medians
 from bayes_netlm.modeling.sampling import SamplerSettings
-from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter
+from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
+from bayes_netlm.patient_analysis import weibull_sensitivity
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 from bayes_netlm.sensitivity import (
     WeibullSweep,
     exact_probability,
     grid_table,
-    likelihood_approximation,
     reweight,
     tipping_point,
     tipping_table,
 )
+from bayes_netlm.spec import SensitivitySpec
 
 CATALOG = load_prior_catalog()
 VAGUE = CATALOG.sets["vague"].log_hr
@@ -71,13 +72,51 @@ def _moments(prior):
     return prior.mean, prior.sd
 
 
-def test_likelihood_approximation_inverts_a_conjugate_update():
-    data = LogHazardRatio(-0.4, 0.35, "")
-    post = conjugate_posterior(VAGUE, data)
-    draws = np.random.default_rng(2).normal(post.mean, post.sd, 200_000)
-    approx = likelihood_approximation(draws, VAGUE)
-    assert approx.estimate == pytest.approx(-0.4, abs=0.01)
-    assert approx.se == pytest.approx(0.35, rel=0.01)
+def _conjugate_sweep(data: LogHazardRatio, n: int = 20_000) -> tuple[WeibullSweep, list]:
+    """A sweep whose "MCMC" is exact: draws from the conjugate posterior under each prior."""
+    rng = np.random.default_rng(4)
+    refits: list[NormalPrior] = []
+
+    def refit(prior: NormalPrior) -> np.ndarray:
+        refits.append(prior)
+        return rng.normal(*_moments(conjugate_posterior(prior, data)), n)
+
+    return WeibullSweep(refit, VAGUE, refit(VAGUE)), refits
+
+
+def test_posterior_tipping_points_match_the_exact_ones():
+    """Known answer: with draws from the exact posterior, the reweighted tipping SD, its
+    probability and the table's reference probability agree with the closed form."""
+    data = LogHazardRatio(-0.35, 0.3, "")
+    sweep, refits = _conjugate_sweep(data)
+    exact = tipping_table(lambda p, t: exact_probability(data, p, t), VAGUE, CATALOG.clinical)
+    table = tipping_table(sweep.probability, VAGUE, CATALOG.clinical, sweep.locate)
+    assert list(table.holds) == list(exact.holds)
+    for threshold in (1.0, CATALOG.clinical.hr_important):
+        rows = table[table.threshold == threshold]
+        # at the reference prior: the plain mean over the reference draws (the main table's)
+        plain = float(np.mean(sweep.reference_log_hr < math.log(threshold)))
+        assert (rows.probability_reference == plain).all()
+    found = table.tipping_sd.notna()
+    assert list(found) == list(exact.tipping_sd.notna())
+    np.testing.assert_allclose(table.tipping_sd[found], exact.tipping_sd[found], rtol=0.05)
+    assert (abs(table.probability_tipping[found] - table.level[found]) < 1e-6).all()
+    assert set(table.method) <= {"PSIS", "refit"} | {m for m in table.method if "refit" in m}
+
+
+def test_unreliable_weights_at_the_root_lead_to_a_refit_there():
+    """A firm enthusiastic prior (tipping SD ~0.1) is far from the vague draws: PSIS is unreliable
+    there, so the model is refitted near the root and the root found from the refitted draws."""
+    data = LogHazardRatio(0.4, 0.3, "")
+    sweep, refits = _conjugate_sweep(data, n=2000)  # few draws: too few effective ones at SD 0.15
+    center = math.log(CATALOG.clinical.hr_important)
+    sd, extra = sweep.locate(center, 1.0, 0.95)
+    expected = tipping_point(lambda p: exact_probability(data, p, 1.0), center, 0.95)
+    assert sd is not None and expected is not None
+    assert not reweight(sweep.reference_log_hr, VAGUE, NormalPrior(center, sd), 1.0).reliable
+    assert len(refits) >= 2 and str(extra["method"]).startswith("PSIS from a refit")
+    assert sd == pytest.approx(expected, rel=0.1)  # 2000 draws: ~0.005 MC error at P = 0.95
+    assert extra["probability_tipping"] == pytest.approx(0.95, abs=1e-6)
 
 
 @pytest.fixture(scope="module")
@@ -117,16 +156,37 @@ def test_reweighted_weibull_agrees_with_refits_where_pareto_k_is_good(pfs_sweep)
 @pytest.mark.slow
 def test_weibull_tipping_point_is_verified_by_refitting(pfs_sweep):
     sweep, refit = pfs_sweep
-    approximation = likelihood_approximation(sweep.reference_log_hr, VAGUE)
     center = math.log(CATALOG.clinical.hr_important)  # enthusiastic
-    sd = tipping_point(lambda p: exact_probability(approximation, p, 1.0), center, 0.5)
+    sd, extra = sweep.locate(center, 1.0, 0.5)
     assert sd is not None
     at_tipping = float(np.mean(refit(NormalPrior(center, sd)) < 0))
     firmer = float(np.mean(refit(NormalPrior(center, sd * 0.6)) < 0))
     looser = float(np.mean(refit(NormalPrior(center, sd * 1.6)) < 0))
-    # the conclusion flips around the reported SD: below it P(HR < 1) > 0.5, above it < 0.5
-    assert firmer > 0.5 > looser
-    assert at_tipping == pytest.approx(0.5, abs=0.12)
+    # the conclusion flips around the reported SD
+    assert (firmer - 0.5) * (looser - 0.5) < 0
+    assert at_tipping == pytest.approx(0.5, abs=0.05)
+    assert extra["probability_tipping"] == pytest.approx(0.5, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_weibull_tipping_table_agrees_with_the_main_table():
+    """Regression (issue 7, finding 2): the tipping table's probability under the reference prior
+    came from a Normal approximation of the likelihood and disagreed with the main table."""
+    cohort = make_synthetic_cohort()
+    data = load_survival(cohort, time="pfs_time", event="pfs_event", group="group", source="syn")
+    fit = SurvivalFit("pfs_full", "PFS", data, group_shape=True, reference_time=1.0)
+    fitter = WeibullFitter(data.time.size)
+    settings = SamplerSettings(draws=500, tune=500, chains=2)
+    result = fit_survival([fit], {"vague": VAGUE}, CATALOG.clinical, 9, settings, fitter=fitter)
+    spec = SensitivitySpec((0.0,), (1.0,), "vague", ("pfs_full",))
+    grid, tipping = weibull_sensitivity(fitter, [fit], result, CATALOG, spec, 9, settings)
+    main = result.table.set_index("quantity")["value"]
+    for threshold, quantity in ((1.0, "p_below_1"), (CATALOG.clinical.hr_important, "p_benefit")):
+        rows = tipping[tipping.threshold == threshold]
+        assert (rows.probability_reference == main[quantity]).all(), quantity
+        assert (rows.holds == (main[quantity] > rows.level)).all()
+    assert set(tipping.quantity) == {"HR at 1 year"} and set(grid.quantity) == {"HR at 1 year"}
+    assert tipping.method.notna().all()
 
 
 def test_heatmap_renders_with_labels(tmp_path):

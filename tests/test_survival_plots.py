@@ -15,6 +15,7 @@ from bayes_netlm import survival_plots
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.frequentist import kaplan_meier_curves
 from bayes_netlm.modeling.predictive import kaplan_meier_steps, posterior_predictive_times
+from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws
 from bayes_netlm.priors import load_prior_catalog
 
 # the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
@@ -37,13 +38,16 @@ def _posterior(
         "delta_log_k": delta_log_k,
         "log_hr": log_hr,
     }
-    return xr.Dataset(
+    posterior = xr.Dataset(
         {
             name: (("chain", "draw"), centre + sd * rng.standard_normal(shape))
             for name, centre in centres.items()
         },
         coords={"chain": np.arange(2), "draw": np.arange(100)},
     )
+    # the group's coefficient beta equal to log HR(t_ref), as with a reference time at lambda0
+    # and a common shape; the formulas below are in beta
+    return posterior.assign(beta=posterior["log_hr"])
 
 
 def _cohort(n_index: int = 12, n_reference: int = 60, seed: int = 3) -> SurvivalData:
@@ -168,7 +172,7 @@ def test_survival_curves_figure_unknown_label() -> None:
 def test_hazard_ratio_over_time_figure(tmp_path, group_shape: bool) -> None:
     posterior = _posterior(math.log(3.0), 0.2, 0.3, -0.3)
     figure = survival_plots.hazard_ratio_over_time_figure(
-        posterior, group_shape, "OS", CLINICAL, t_max=10.0
+        posterior, group_shape, "OS", CLINICAL, t_max=10.0, reference_time=1.0
     )
     image = _save(figure, tmp_path / "hr.png")
     assert image.shape[0] > 300 and image.shape[1] > 500
@@ -179,6 +183,7 @@ def test_hazard_ratio_over_time_figure(tmp_path, group_shape: bool) -> None:
     assert ax.get_ylabel().startswith("Hazard ratio (cystic / solid)")
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "Important benefit (HR 0.7)" in legend and "No difference (HR 1)" in legend
+    assert "HR at 1 year: carries the prior" in legend
     median = ax.get_lines()[0].get_ydata()
     if group_shape:  # k1 > k0: HR rises over time
         assert median[-1] > median[0]
@@ -191,12 +196,10 @@ def test_hazard_ratio_draws_formula() -> None:
     times = np.array([0.5, 2.0, 8.0])
     k0, k1 = 1.5, 1.5 * math.exp(0.4)
     expected = (k1 / k0) * (times / 2.0) ** (k1 - k0) * math.exp(-0.5)
-    draws = survival_plots.hazard_ratio_draws(posterior, times, True)
+    draws = hazard_ratio_draws(posterior, times, True)
     np.testing.assert_allclose(draws[0], expected)
     np.testing.assert_allclose(draws[0, 1], (k1 / k0) * math.exp(-0.5))  # log HR at t = lambda0
-    np.testing.assert_allclose(
-        survival_plots.hazard_ratio_draws(posterior, times, False), math.exp(-0.5)
-    )
+    np.testing.assert_allclose(hazard_ratio_draws(posterior, times, False), math.exp(-0.5))
 
 
 def test_ppc_figure(tmp_path) -> None:

@@ -6,22 +6,40 @@ weight-0 rows, which is also what the run does for the matched cohort.
 
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
 from lifelines.datasets import load_rossi
 
 from bayes_netlm import frequentist
 from bayes_netlm.evidence.patients import load_survival
 from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table
+from bayes_netlm.modeling.survival_quantities import derived_quantities
 from bayes_netlm.modeling.weibull import (
     SurvivalFit,
     WeibullFitter,
-    derived_quantities,
+    build_model,
+    fit_survival,
     model_data,
 )
-from bayes_netlm.priors import NormalPrior
+from bayes_netlm.priors import NormalPrior, load_prior_catalog
 
 VAGUE = NormalPrior(0.0, 5.0)
 N_ROWS = 3000
+CLINICAL = load_prior_catalog().clinical
+
+
+def true_hr(t, k_reference, k_index, lambda0, beta):
+    """HR(t) = (k1 / k0) (t / lambda0)^(k1 - k0) e^beta, written out independently."""
+    return (
+        (k_index / k_reference)
+        * (np.asarray(t) / lambda0) ** (k_index - k_reference)
+        * np.exp(beta)
+    )
+
+
+def beta_for(log_hr_at_reference, k_reference, k_index, lambda0, reference_time):
+    """The group coefficient that gives HR(reference_time) = exp(log_hr_at_reference)."""
+    return log_hr_at_reference - np.log(true_hr(reference_time, k_reference, k_index, lambda0, 0.0))
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +80,71 @@ def test_padding_rows_carry_no_weight():
     values = model_data(SurvivalFit("s", "s", data), VAGUE, 50, ())
     assert values["weight"].sum() == 40 and values["time"].shape == (50,)
     assert values["prior_sd"] == 5.0 and values["group_shape"] == 0.0
+    assert values["log_reference_time"] == 0.0  # t_ref = 1 year by default
+
+
+def _logp(fit, n_rows, point):
+    model = build_model(n_rows)
+    with model:
+        pm.set_data(model_data(fit, VAGUE, n_rows, ()))
+    # the likelihood term only: the prior of log lambda0 is centred on the data's mean time
+    return model.compile_logp(vars=[model["time_to_event"]])(point)
+
+
+def test_row_weight_two_equals_a_duplicated_row():
+    data = simulate(4, 6, 1.2, 0.8, 3.0, -0.3, seed=8, follow_up=6)
+    plain = simulate(4, 6, 1.2, 0.8, 3.0, -0.3, seed=8, follow_up=6)
+    assert data.event[0] == 1 or data.event[1] == 1
+    row = 0 if data.event[0] == 1 else 1  # an event row: both likelihood terms count
+    weights = np.ones(data.time.size)
+    weights[row] = 2.0
+    # SurvivalData gains a `weights` field for matched cohorts; model_data reads it if present
+    object.__setattr__(data, "weights", weights)
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(data.time.size + 1),
+            "group": np.where(np.r_[data.index, data.index[row]] == 1, "cystic", "solid"),
+            "time": np.r_[data.time, data.time[row]],
+            "event": np.r_[data.event, data.event[row]],
+        }
+    )
+    duplicated = load_survival(frame, time="time", event="event", group="group", source="dup")
+    point = {"log_lambda0": 1.1, "log_k": -0.2, "delta_log_k": 0.5, "log_hr": -0.4}
+    weighted = _logp(SurvivalFit("w", "w", data, True), 15, point)
+    copied = _logp(SurvivalFit("d", "d", duplicated, True), 15, point)
+    unweighted = _logp(SurvivalFit("u", "u", plain, True), 15, point)
+    assert weighted == pytest.approx(copied, rel=1e-12)
+    assert abs(weighted - unweighted) > 0.1  # the weight matters
+
+
+def test_group_shape_summary_hr_is_the_hr_at_the_reference_time(fitter):
+    """Regression (issue 7, finding 1): with k1 != k0 the summary "hr" was e^beta.
+
+    The reported HR and P(HR < c) must be those of HR(t_ref) computed from the draws of
+    (k0, k1, lambda0, beta) by the closed form, not of e^beta.
+    """
+    k0, k1, lambda0 = 1.5, 0.7, 4.0
+    beta = beta_for(np.log(0.8), k0, k1, lambda0, 1.0)
+    data = simulate(150, 250, k0, k1, lambda0, beta, seed=21, follow_up=10)
+    fit = SurvivalFit("sim", "sim", data, group_shape=True, reference_time=1.0)
+    settings = SamplerSettings(draws=400, tune=400, chains=2)
+    result = fit_survival([fit], {"vague": VAGUE}, CLINICAL, 3, settings=settings, fitter=fitter)
+    table = result.table.set_index("quantity")
+    posterior = result.posteriors["weibull"].posterior.to_dataset().isel(fit=0)
+    k_reference = np.exp(posterior["log_k"].values)
+    k_index = np.exp(posterior["log_k"].values + posterior["delta_log_k"].values)
+    hr_at_1 = true_hr(1.0, k_reference, k_index, np.exp(posterior["log_lambda0"].values), 0.0)
+    hr_at_1 = hr_at_1 * np.exp(posterior["beta"].values)
+    expected = np.quantile(hr_at_1, [0.5, 0.025, 0.975])
+    reported = table.loc["hr", ["value", "lower", "upper"]].to_numpy(dtype=float)
+    np.testing.assert_allclose(reported, expected, rtol=1e-9)
+    assert table.loc["p_below_1", "value"] == pytest.approx(np.mean(hr_at_1 < 1), abs=1e-12)
+    # e^beta is another quantity here (HR at lambda0 divided by k1/k0): far from HR(1 year)
+    assert abs(np.median(np.exp(posterior["beta"].values)) / expected[0] - 1) > 0.2
+    # the headline of a non-PH fit comes first, HR(t) at the horizons is reported
+    assert list(table.index[:2]) == ["rmst_difference", "p_rmst_difference_above_0"]
+    assert table.loc["hr_at_1", "value"] == pytest.approx(expected[0], rel=1e-9)
+    assert "HR at 1 year" in table["prior_spec"].iloc[0]
 
 
 def test_agrees_with_lifelines_weibull_mle_on_rossi(fitter):
@@ -111,11 +194,46 @@ def test_posterior_median_survival_matches_kaplan_meier_at_large_n(fitter):
     ("group_shape", "k_index"), [(False, 1.5), (True, 0.7)], ids=["common-shape", "group-shape"]
 )
 def test_simulation_recovery(fitter, group_shape, k_index):
-    truth = {"log_lambda0": np.log(4.0), "log_k": np.log(1.5), "log_hr": np.log(0.6)}
+    truth = {"log_lambda0": np.log(4.0), "log_k": np.log(1.5), "beta": np.log(0.6)}
     if group_shape:
         truth["delta_log_k"] = np.log(k_index) - truth["log_k"]
-    data = simulate(600, 900, 1.5, k_index, 4.0, truth["log_hr"], seed=5, follow_up=12)
+    # the sampled log_hr is log HR at t_ref = 1 year
+    truth["log_hr"] = np.log(true_hr(1.0, 1.5, k_index if group_shape else 1.5, 4.0, np.log(0.6)))
+    data = simulate(600, 900, 1.5, k_index, 4.0, truth["beta"], seed=5, follow_up=12)
     posterior = posterior_of(fitter, data, group_shape=group_shape, seed=2)
     for name, value in truth.items():
         lower, upper = np.quantile(posterior[name], [0.005, 0.995])
         assert lower < value < upper, name
+
+
+@pytest.mark.slow
+def test_group_shape_recovery_of_hr_at_stated_times(fitter):
+    """Simulation study: known k0 = 1.3, k1 = 0.8, lambda0 = 3, HR(1 year) = 0.7.
+
+    Ten replicate data sets of 300 patients (120 cystic), uniform censoring over 2-8 years, each
+    fitted under the vague prior with the model compiled once. For HR(t_ref = 1) and HR(t) at
+    0.5, 2 and 5 years, the true value must lie inside the reported 95 % interval in at least
+    7 of the 10 replicates (expected 9.5; P(<= 6 of 10 | 95 % coverage) ~ 1e-4), and the
+    interval must not be uninformative (upper / lower < 20).
+    """
+    k0, k1, lambda0, t_ref = 1.3, 0.8, 3.0, 1.0
+    beta = beta_for(np.log(0.7), k0, k1, lambda0, t_ref)
+    horizons = (0.5, 2.0, 5.0)
+    truths = {"hr": 0.7} | {
+        f"hr_at_{t:g}": float(true_hr(t, k0, k1, lambda0, beta)) for t in horizons
+    }
+    assert truths["hr"] == pytest.approx(float(true_hr(t_ref, k0, k1, lambda0, beta)))
+    covered = dict.fromkeys(truths, 0)
+    replicates = 10
+    for replicate in range(replicates):
+        data = simulate(120, 180, k0, k1, lambda0, beta, seed=100 + replicate, follow_up=8)
+        fit = SurvivalFit("sim", "sim", data, group_shape=True, reference_time=t_ref)
+        result = fit_survival(
+            [fit], {"vague": VAGUE}, CLINICAL, replicate, fitter=fitter, horizons=horizons
+        )
+        table = result.table.set_index("quantity")
+        for name, value in truths.items():
+            lower, upper = table.loc[name, ["lower", "upper"]]
+            covered[name] += int(lower < value < upper)
+            assert upper / lower < 20, name
+    assert all(count >= 7 for count in covered.values()), covered

@@ -1,6 +1,7 @@
 r"""Posterior predictive replicates of censored survival data from the Weibull PH model.
 
 For a posterior draw :math:`(\lambda_0, k_0, k_1, \beta)` of :mod:`bayes_netlm.modeling.weibull`
+(:math:`\beta` the recorded deterministic ``beta``, not the sampled log HR at the reference time)
 and patient :math:`i` in group :math:`g_i`, the unadjusted model (covariates at 0,
 :math:`\eta_i = \beta g_i`) has :math:`S(t) = \exp(-(t / \lambda_0)^{k_g} e^{\eta_i})`, so by the
 inverse CDF with :math:`U \sim \mathrm{Uniform}(0, 1)`
@@ -40,7 +41,7 @@ def posterior_predictive_times(
     ----------
     posterior : xarray.Dataset
         Posterior of one Weibull fit with ``log_lambda0``, ``log_k``, ``delta_log_k`` and
-        ``log_hr`` over ``(chain, draw)`` (any dimensions; draws are flattened).
+        ``beta`` over ``(chain, draw)`` (any dimensions; draws are flattened).
     data : SurvivalData
         The observed data: group membership and the censoring pattern of every patient.
     group_shape : bool
@@ -75,7 +76,7 @@ def posterior_predictive_times(
     log_k0 = np.ravel(posterior["log_k"])[chosen][:, None]
     log_k1 = log_k0 + np.ravel(posterior["delta_log_k"])[chosen][:, None] if group_shape else log_k0
     log_k = np.where(group == 1, log_k1, log_k0)
-    eta = np.ravel(posterior["log_hr"])[chosen][:, None] * group
+    eta = np.ravel(posterior["beta"])[chosen][:, None] * group
 
     uniform = rng.uniform(size=(n_replicates, group.size))
     # log T = log lambda0 + (log(-log U) - eta) / k; -log U > 0 since U < 1 (U = 0 gives T = inf).

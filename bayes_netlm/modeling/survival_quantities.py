@@ -1,0 +1,180 @@
+r"""Posterior quantities of the censored Weibull model, per draw: HR(t), S(t), medians, RMST.
+
+With :math:`S(t \mid g) = \exp(-(t / \lambda_0)^{k_g} e^{\beta g})` (covariates at the cohort
+mean), see :mod:`bayes_netlm.modeling.weibull`:
+
+- :math:`HR(t) = (k_1 / k_0)(t / \lambda_0)^{k_1 - k_0} e^{\beta}`; the sampled ``log_hr`` is
+  :math:`\log HR(t_\mathrm{ref})` and ``beta`` the deterministic coefficient of the group;
+- median of group :math:`g`: :math:`\lambda_0 (\log 2 \, e^{-\beta g})^{1 / k_g}`;
+- RMST up to :math:`\tau`: :math:`\int_0^\tau S(t)\,dt` by the trapezoidal rule on 400 points.
+
+Numpy only; posteriors are ``xarray.Dataset`` with ``log_lambda0``, ``log_k``, ``delta_log_k``,
+``log_hr`` and ``beta`` over ``(chain, draw)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.summaries import (
+    Summary,
+    hr_summary_from_draws,
+    interval_from_draws,
+    probability_from_draws,
+)
+
+__all__ = [
+    "HORIZONS",
+    "derived_quantities",
+    "hazard_ratio_draws",
+    "hr_name",
+    "survival_draws",
+    "survival_summary",
+]
+
+HORIZONS = (1.0, 5.0, 10.0)
+
+
+def hr_name(reference_time: float) -> str:
+    """``"HR at 1 year"``, ``"HR at 2.5 years"``: the hazard ratio at a stated time."""
+    unit = "year" if reference_time == 1 else "years"
+    return f"HR at {reference_time:g} {unit}"
+
+
+def _flat(posterior: xr.Dataset, name: str) -> np.ndarray:
+    """One variable's draws as a column ``(draws, 1)``, chains stacked."""
+    return np.ravel(posterior[name])[:, None]
+
+
+def _log_shapes(posterior: xr.Dataset, group_shape: bool) -> tuple[np.ndarray, np.ndarray]:
+    log_k0 = _flat(posterior, "log_k")
+    return log_k0, log_k0 + _flat(posterior, "delta_log_k") if group_shape else log_k0
+
+
+def survival_draws(
+    posterior: xr.Dataset, times: np.ndarray, group: int, group_shape: bool
+) -> np.ndarray:
+    """S(t) per posterior draw for a group at covariates equal to the cohort mean.
+
+    Uses ``beta`` (the coefficient of the group), not ``log_hr`` (the HR at t_ref).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(draws, len(times))`` with chains stacked.
+
+    """
+    log_k = _log_shapes(posterior, group_shape)[group]
+    eta = group * _flat(posterior, "beta")
+    log_times = np.log(np.asarray(times, dtype=float))[None, :]
+    return np.exp(-np.exp(np.exp(log_k) * (log_times - _flat(posterior, "log_lambda0")) + eta))
+
+
+def hazard_ratio_draws(posterior: xr.Dataset, times: np.ndarray, group_shape: bool) -> np.ndarray:
+    """HR(t) = (k1 / k0) (t / lambda0)^(k1 - k0) exp(beta) per draw, shape (draws, times).
+
+    Without a group-specific shape, k1 = k0 and HR(t) = exp(beta) at every t.
+    """
+    log_k0, log_k1 = _log_shapes(posterior, group_shape)
+    log_times = np.log(np.asarray(times, dtype=float))[None, :]
+    shape_gap = np.exp(log_k1) - np.exp(log_k0)
+    log_lambda0 = _flat(posterior, "log_lambda0")
+    return np.exp(
+        log_k1 - log_k0 + shape_gap * (log_times - log_lambda0) + _flat(posterior, "beta")
+    )
+
+
+def derived_quantities(
+    posterior: xr.Dataset,
+    group_shape: bool,
+    horizons: Sequence[float] = HORIZONS,
+    rmst_horizon: float = 10.0,
+) -> dict[str, np.ndarray]:
+    """Per-draw HR(t_ref), HR(t), time ratio, medians, S(t) and their differences, RMST.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``hr`` (HR at the reference time, ``exp(log_hr)``); ``hr_at_{t}`` (HR(t) at each
+        horizon); ``k_reference``, ``k_index``; ``median_reference``, ``median_index`` (years);
+        ``time_ratio`` (median index / median reference); ``survival_{g}_{t}`` for each group
+        and horizon and ``survival_difference_{t}`` (index - reference); ``rmst_reference``,
+        ``rmst_index``, ``rmst_difference`` (index - reference) up to ``rmst_horizon``. Each is
+        a flat array over draws.
+
+    """
+    log_lambda0 = np.ravel(posterior["log_lambda0"])
+    k_reference, k_index = (np.ravel(np.exp(s)) for s in _log_shapes(posterior, group_shape))
+    lambda0 = np.exp(log_lambda0)
+    median_reference = lambda0 * np.log(2) ** (1 / k_reference)
+    median_index = lambda0 * (np.log(2) * np.exp(-np.ravel(posterior["beta"]))) ** (1 / k_index)
+    result = {"hr": np.exp(np.ravel(posterior["log_hr"]))}
+    at_horizons = hazard_ratio_draws(posterior, np.asarray(horizons), group_shape)
+    for j, horizon in enumerate(horizons):
+        result[f"hr_at_{horizon:g}"] = at_horizons[:, j]
+    result |= {
+        "k_reference": k_reference,
+        "k_index": k_index,
+        "median_reference": median_reference,
+        "median_index": median_index,
+        "time_ratio": median_index / median_reference,
+    }
+    grid = np.linspace(rmst_horizon / 400, rmst_horizon, 400)
+    for group, name in ((0, "reference"), (1, "index")):
+        survival = survival_draws(posterior, np.asarray(horizons), group, group_shape)
+        for j, horizon in enumerate(horizons):
+            result[f"survival_{name}_{horizon:g}"] = survival[:, j]
+        curve = survival_draws(posterior, grid, group, group_shape)
+        # S(0) = 1: the first trapezoid runs from 0 to grid[0]
+        result[f"rmst_{name}"] = np.trapezoid(curve, grid, axis=1) + grid[0] * (1 + curve[:, 0]) / 2
+    for horizon in horizons:
+        result[f"survival_difference_{horizon:g}"] = (
+            result[f"survival_index_{horizon:g}"] - result[f"survival_reference_{horizon:g}"]
+        )
+    result["rmst_difference"] = result["rmst_index"] - result["rmst_reference"]
+    return result
+
+
+def _headline_first(summary: Summary, horizons: Sequence[float]) -> Summary:
+    """Non-proportional hazards: RMST and S(t) differences first, then HR(t), then the rest."""
+    head = ["rmst_difference", "p_rmst_difference_above_0"]
+    for horizon in horizons:
+        head += [f"survival_difference_{horizon:g}", f"p_survival_difference_{horizon:g}_above_0"]
+    head += [f"hr_at_{horizon:g}" for horizon in horizons]
+    return {key: summary[key] for key in head} | {
+        key: value for key, value in summary.items() if key not in head
+    }
+
+
+def survival_summary(
+    posterior: xr.Dataset,
+    group_shape: bool,
+    clinical: ClinicalThresholds,
+    horizons: Sequence[float] = HORIZONS,
+    rmst_horizon: float = 10.0,
+) -> Summary:
+    """HR(t_ref) probabilities plus S(t) and RMST differences, HR(t), medians, shapes.
+
+    ``hr`` and its probabilities are those of the HR at the reference time (the sampled
+    ``log_hr``). With a group-specific shape the hazards are not proportional, so the RMST and
+    S(t) differences come first, then HR(t) at the horizons; with a common shape HR(t) is the
+    constant ``hr`` and is not repeated. Every quantity carries its Monte Carlo standard error.
+    """
+    chains = posterior.sizes["chain"]
+    summary = hr_summary_from_draws(posterior["log_hr"].values, clinical)
+    derived = {
+        key: draws.reshape(chains, -1)
+        for key, draws in derived_quantities(posterior, group_shape, horizons, rmst_horizon).items()
+        if key != "hr" and (group_shape or not key.startswith("hr_at_"))
+    }
+    for key, draws in derived.items():
+        summary[key] = interval_from_draws(draws)
+        if key.startswith("survival_difference_"):
+            horizon = key.removeprefix("survival_difference_")
+            summary[f"p_survival_difference_{horizon}_above_0"] = probability_from_draws(draws > 0)
+    summary["p_rmst_difference_above_0"] = probability_from_draws(derived["rmst_difference"] > 0)
+    return _headline_first(summary, horizons) if group_shape else summary
