@@ -269,7 +269,9 @@ def test_matched_set_weights_general_and_errors() -> None:
     # A set with two index patients and four controls gives each control 2/4.
     index = np.array([1, 1, 0, 0, 0, 0, 1, 0], dtype=np.int64)
     sets = np.array(["x", "x", "x", "x", "x", "x", "y", "y"], dtype=object)
-    np.testing.assert_array_equal(matched_set_weights(index, sets), [1, 1, 0.5, 0.5, 0.5, 0.5, 1, 1])
+    np.testing.assert_array_equal(
+        matched_set_weights(index, sets), [1, 1, 0.5, 0.5, 0.5, 0.5, 1, 1]
+    )
     with pytest.raises(ValueError, match="both groups"):
         matched_set_weights(np.array([1, 0, 0]), np.array(["a", "a", "b"], dtype=object))
     with pytest.raises(ValueError, match="weights"):
@@ -314,6 +316,33 @@ def test_matched_cohort_uses_an_existing_matched_set() -> None:
     assert not matched.time.flags.writeable
     assert "given matched sets" in matched.notes[-1]
     assert balance["cohort"].tolist() == ["full", "matched"]
+    # Set a is 1:1, set b 1:2: controls weigh 1 and 1/2.
+    np.testing.assert_array_equal(matched.weights, [1.0, 1.0, 1.0, 0.5, 0.5])
+
+
+def test_short_sets_get_one_over_k_weights() -> None:
+    # Two index patients, five controls, ratio 3, no caliper: round 1 and 2 give each two controls,
+    # round 3 gives the first-processed index patient the last one. Sets of 3 and of 2 controls.
+    x = np.array([3.0, 2.9, 0.0, 0.1, 0.2, 0.3, 1.0])
+    index = np.array([1, 1, 0, 0, 0, 0, 0], dtype=np.int64)
+    data = survival_data(index, pd.DataFrame({"x": x}))
+    matched, balance = matched_cohort(data, ratio=3, caliper=np.inf)
+    assert matched.matched_set is not None
+    controls = pd.Series(matched.weights[matched.index == 0]).groupby(
+        matched.matched_set[matched.index == 0]
+    )
+    sizes = controls.size()
+    assert sorted(sizes) == [2, 3]
+    for label, group in controls:
+        np.testing.assert_allclose(group.to_numpy(), 1.0 / sizes[label])
+    np.testing.assert_array_equal(matched.weights[matched.index == 1], [1.0, 1.0])
+    assert "fewer than 3 controls" in matched.notes[-1]
+    # Weighted reference mean = average over sets of each set's control mean.
+    control_x = pd.Series(matched.covariates["x"].to_numpy()[matched.index == 0])
+    set_means = control_x.groupby(matched.matched_set[matched.index == 0]).mean()
+    mean_reference = balance.set_index("cohort").loc["matched", "mean_reference"]
+    assert mean_reference == pytest.approx(set_means.mean())
+    assert mean_reference != pytest.approx(control_x.mean())
 
 
 def test_matched_cohort_with_sets_needs_no_covariates() -> None:
