@@ -389,12 +389,17 @@ def test_synthetic_cohort_end_to_end() -> None:
         covariates=SYNTHETIC_COVARIATES,
     )
     matched, balance = matched_cohort(data, ratio=3, caliper=0.2)
-    # 11 of the 12 cystic patients find controls; 28 solid controls in all (3 sets are short).
-    assert int(matched.index.sum()) == 11
-    assert int((matched.index == 0).sum()) == 28
+    # All 12 cystic patients find controls; 27 solid controls in all (5 sets are short).
+    assert int(matched.index.sum()) == 12
+    assert int((matched.index == 0).sum()) == 27
     assert matched.matched_set is not None
-    assert len(set(matched.matched_set)) == 11
-    assert "1 index patient(s) unmatched" in matched.notes[-1]
+    assert len(set(matched.matched_set)) == 12
+    assert "5 set(s) with fewer than 3 controls" in matched.notes[-1]
+    assert "unmatched" not in matched.notes[-1]
+    # Every set's controls weigh 1 in total.
+    control = matched.index == 0
+    per_set = pd.Series(matched.weights[control]).groupby(matched.matched_set[control]).sum()
+    np.testing.assert_allclose(per_set, 1.0)
     smd = balance.pivot(index="covariate", columns="cohort", values="smd")
     # Size of metastases, the strongest imbalance (7.3 vs 3.8 cm), and age improve markedly.
     assert smd.loc["size_cm", "full"] > 0.9
