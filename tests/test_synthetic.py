@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import tomllib
 import warnings
 from pathlib import Path
@@ -26,7 +27,9 @@ from bayes_netlm.evidence.synthetic import (
     MATCH_RATIO,
     SOLID,
     TOLERANCES,
+    CohortSeeds,
     WeibullSpec,
+    draw_outcomes,
     make_synthetic_cohort,
 )
 from bayes_netlm.matching import matched_cohort
@@ -195,3 +198,20 @@ def test_matched_weights_change_the_matched_test() -> None:
     matched = bundled("pfs", "matched")
     unweighted = dataclasses.replace(matched, weights=np.ones(len(matched.time)))
     assert lifelines_logrank(matched) != pytest.approx(lifelines_logrank(unweighted), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_calibration_search_finds_the_default_seeds() -> None:
+    # The documented search, rerun: its first hit is the bundled cohort's seeds (about a minute).
+    spec = importlib.util.spec_from_file_location(
+        "calibrate", ROOT / "scripts" / "calibrate_synthetic_cohort.py"
+    )
+    assert spec is not None and spec.loader is not None
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    base, baseline = calibrate.choose_base(calibrate.BASE_START, 10)
+    evaluator = calibrate.Evaluator(baseline)
+    seeds = calibrate.search(evaluator, baseline, CohortSeeds(base=base), "os", 3000)
+    seeds = calibrate.search(evaluator, baseline, seeds, "pfs", 3000)
+    assert seeds == DEFAULT_SEEDS
+    assert evaluator.misses(draw_outcomes(baseline, seeds), tuple(PUBLISHED)) == []
