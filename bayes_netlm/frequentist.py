@@ -18,15 +18,29 @@ so HR < 1 favours the index group (cystic).
   fitted as lifelines' ``WeibullAFTFitter``, S(t | x) = exp(-(t / exp(b0 + x'b))^rho), which is the
   same model: k = rho, lambda0 = exp(b0), gamma = -rho * b. Standard errors of k, log HR and lambda0
   come from the AFT covariance matrix by the delta method.
+
+Row weights (``SurvivalData.weights``, e.g. the 1/k within-set weights of a matched cohort) are
+used by every estimate when any differs from 1: the Kaplan-Meier estimator counts a patient as
+w_i at risk and w_i events, S(t) = prod_{t_j <= t} (1 - d_j^w / n_j^w); the log-rank statistic is
+built from the weighted observed and expected events and their hypergeometric variance, with the
+weighted counts in place of the counts (lifelines ``logrank_test(weights_A=, weights_B=)``; integer
+weights give the test on the expanded data); Cox and Weibull maximise the weighted
+log-likelihood sum_i w_i l_i with the robust (sandwich) variance (``robust=True``). The weighted
+Kaplan-Meier band and the weighted log-rank variance treat the weights as frequencies: they are
+approximations (exact only for integer weights), as lifelines warns; the robust Cox and Weibull
+standard errors do not need that assumption. Unweighted data (all weights 1) give the plain
+estimators.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter, WeibullAFTFitter
+from lifelines.exceptions import StatisticalWarning
 from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from scipy import stats
@@ -46,6 +60,7 @@ __all__ = [
 _TIME = "__time__"
 _EVENT = "__event__"
 _INDEX = "__index__"
+_WEIGHT = "__weight__"
 _Z95 = float(stats.norm.ppf(0.975))
 
 
@@ -68,7 +83,7 @@ def kaplan_meier_medians(data: SurvivalData) -> pd.DataFrame:
     rows = []
     for flag, label in ((1, data.index_label), (0, data.reference_label)):
         members = data.index == flag
-        fitter = KaplanMeierFitter(alpha=0.05).fit(data.time[members], data.event[members])
+        fitter = _kaplan_meier(data, members)
         interval = median_survival_times(fitter.confidence_interval_)
         rows.append(
             {
@@ -81,6 +96,17 @@ def kaplan_meier_medians(data: SurvivalData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _kaplan_meier(data: SurvivalData, members: np.ndarray) -> KaplanMeierFitter:
+    """Kaplan-Meier fit of the rows ``members``, weighted when the data carry weights."""
+    fitter = KaplanMeierFitter(alpha=0.05)
+    if not data.weighted:
+        return fitter.fit(data.time[members], data.event[members])
+    with warnings.catch_warnings():
+        # lifelines warns that non-integer weights bias the naive variance: documented above.
+        warnings.filterwarnings("ignore", "It looks like your weights", StatisticalWarning)
+        return fitter.fit(data.time[members], data.event[members], weights=data.weights[members])
 
 
 def kaplan_meier_curves(data: SurvivalData) -> pd.DataFrame:
@@ -103,7 +129,7 @@ def kaplan_meier_curves(data: SurvivalData) -> pd.DataFrame:
     frames = []
     for flag, label in ((1, data.index_label), (0, data.reference_label)):
         members = data.index == flag
-        fitter = KaplanMeierFitter(alpha=0.05).fit(data.time[members], data.event[members])
+        fitter = _kaplan_meier(data, members)
         band = fitter.confidence_interval_
         frames.append(
             pd.DataFrame(
@@ -139,6 +165,8 @@ def logrank(data: SurvivalData) -> float:
         data.time[~index],
         event_observed_A=data.event[index],
         event_observed_B=data.event[~index],
+        weights_A=data.weights[index],
+        weights_B=data.weights[~index],
     )
     return float(result.p_value)
 
@@ -160,7 +188,9 @@ def cox_hazard_ratio(data: SurvivalData) -> dict[str, float]:
         ``p`` (two-sided Wald p-value).
 
     """
-    fitter = CoxPHFitter().fit(_design(data), duration_col=_TIME, event_col=_EVENT)
+    fitter = CoxPHFitter().fit(
+        _design(data), duration_col=_TIME, event_col=_EVENT, **_weighting(data)
+    )
     row = fitter.summary.loc[_INDEX]
     return {
         "log_hr": float(row["coef"]),
@@ -195,7 +225,9 @@ def weibull_mle(data: SurvivalData) -> dict[str, float]:
 
     """
     require_positive_times(data)
-    fitter = WeibullAFTFitter(alpha=0.05).fit(_design(data), duration_col=_TIME, event_col=_EVENT)
+    fitter = WeibullAFTFitter(alpha=0.05).fit(
+        _design(data), duration_col=_TIME, event_col=_EVENT, **_weighting(data)
+    )
     log_rho_key = ("rho_", "Intercept")
     b_key = ("lambda_", _INDEX)
     b0_key = ("lambda_", "Intercept")
@@ -269,4 +301,11 @@ def _design(data: SurvivalData) -> pd.DataFrame:
     frame.insert(0, _INDEX, data.index.astype(float))
     frame[_TIME] = data.time
     frame[_EVENT] = data.event
+    if data.weighted:
+        frame[_WEIGHT] = data.weights
     return frame
+
+
+def _weighting(data: SurvivalData) -> dict[str, object]:
+    """Fit options of a lifelines regression: weight column and robust SE when weighted."""
+    return {"weights_col": _WEIGHT, "robust": True} if data.weighted else {}

@@ -10,12 +10,19 @@ Conventions, each a choice stated here:
 - **Propensity model** (:func:`propensity_scores`): logistic regression of the index indicator on
   the covariates standardised to mean 0 and SD 1 (population SD, ``ddof=0``), fitted by penalised
   maximum likelihood with Newton's method in a trust region (``scipy.optimize.minimize``,
-  ``method="trust-exact"``, analytic gradient and Hessian). The penalty is a ridge of
-  :data:`RIDGE_PENALTY` / 2 * sum(beta_j^2) on the non-intercept coefficients of the standardised
-  covariates, subtracted from the log-likelihood summed over patients. It is tiny against the
-  likelihood (it moves fitted probabilities by about 1e-4 in ordinary data) but keeps the estimate
-  finite under complete or quasi-complete separation, which is likely with 12 index patients.
-  A covariate constant in the cohort carries no information and is left out of the fit.
+  ``method="trust-exact"``, analytic gradient and Hessian). With 12 index patients and 8
+  covariates (1.5 index patients per coefficient) an unpenalised fit overfits and separates, so
+  the model is regularised by a ridge: the objective is
+
+      loglik(beta) - RIDGE_PENALTY / 2 * sum_{j >= 1} beta_j^2,
+
+  with :data:`RIDGE_PENALTY` = 1 on the non-intercept coefficients of the standardised covariates
+  (the intercept is free). This is the posterior mode under independent Normal(0, 1) priors on the
+  log odds ratios per SD of each covariate: an odds ratio of e^2 (7.4) per SD is at the prior's
+  2-SD edge. It keeps the estimate finite under complete or quasi-complete separation and pulls
+  weakly supported coefficients towards 0 (the scores towards the index-group proportion). The
+  score equations become sum_i x_ij (y_i - p_i) = RIDGE_PENALTY * beta_j. A covariate constant in
+  the cohort carries no information and is left out of the fit.
 - **Matching** (:func:`match_nearest`): greedy nearest-neighbour matching without replacement on
   the logit of the propensity score, within a caliper of ``caliper`` standard deviations of the
   logit score (Austin 2011, Pharm Stat 10:150-161, recommends 0.2). The SD is the pooled SD
@@ -27,12 +34,10 @@ Conventions, each a choice stated here:
   in a later round keeps the controls it has (variable-ratio matching). Controls at exactly equal
   distance are chosen by a random priority drawn from ``seed``, so the result is a deterministic
   function of the inputs and the seed.
-- **Balance** (:func:`balance_table`): standardised mean difference
-  SMD = (mean_index - mean_reference) / sqrt((s2_index + s2_reference) / 2), where s2 are the
-  sample variances (``ddof=1``) of the two groups **in the full cohort**, used for both the full
-  and the matched rows so that a change in SMD reflects a change in means only. Matched means are
-  plain means over the matched patients (controls are not weighted by 1 / set size). |SMD| < 0.1
-  is the usual mark of adequate balance.
+- **Weights and balance**: :func:`matched_cohort` stores the within-set weights of
+  :func:`bayes_netlm.balance.matched_set_weights` (1 per index patient, 1 / k_s per control of a
+  set with k_s controls) in ``SurvivalData.weights`` and reports balance with
+  :func:`bayes_netlm.balance.balance_table` (weighted means, |SMD| > 0.1 flagged).
 """
 
 from __future__ import annotations
@@ -44,6 +49,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from bayes_netlm.balance import (
+    BALANCE_COLUMNS,
+    SMD_THRESHOLD,
+    balance_table,
+    check_index,
+    matched_set_weights,
+    pooled_sd,
+)
 from bayes_netlm.errors import InputError
 from bayes_netlm.evidence.patients import SurvivalData
 
@@ -51,25 +64,17 @@ __all__ = [
     "BALANCE_COLUMNS",
     "RIDGE_PENALTY",
     "MatchResult",
+    "SMD_THRESHOLD",
     "balance_table",
     "match_nearest",
+    "matched_set_weights",
     "matched_cohort",
     "propensity_scores",
 ]
 
-RIDGE_PENALTY = 1e-3
-"""Ridge penalty on the standardised non-intercept coefficients of the propensity model."""
-
-BALANCE_COLUMNS = (
-    "cohort",
-    "covariate",
-    "n_index",
-    "n_reference",
-    "mean_index",
-    "mean_reference",
-    "smd",
-)
-"""Columns of :func:`balance_table`, in order."""
+RIDGE_PENALTY = 1.0
+"""Ridge penalty on the standardised non-intercept coefficients of the propensity model: the
+posterior mode under Normal(0, 1) priors on the log odds ratios per SD (see the module notes)."""
 
 _PROBABILITY_FLOOR = 1e-15  # scores are clipped to [floor, 1 - floor] before taking the logit
 
@@ -111,20 +116,6 @@ class MatchResult:
         return {int(s): int(c) - 1 for s, c in zip(sets, counts, strict=True)}
 
 
-def _check_index(index: np.ndarray, n: int | None = None) -> np.ndarray:
-    values = np.asarray(index)
-    if values.ndim != 1:
-        raise ValueError("index must be one-dimensional")
-    if n is not None and len(values) != n:
-        raise ValueError(f"index has {len(values)} entries; expected {n}")
-    if not np.isin(values, (0, 1)).all():
-        raise ValueError("index must hold only 0 (reference) and 1 (index group)")
-    flags = values.astype(np.int64)
-    if not (flags == 1).any() or not (flags == 0).any():
-        raise ValueError("index needs patients in both groups")
-    return flags
-
-
 def _design(covariates: pd.DataFrame) -> np.ndarray:
     """Intercept plus standardised non-constant covariates."""
     values = covariates.to_numpy(dtype=float)
@@ -136,11 +127,14 @@ def _design(covariates: pd.DataFrame) -> np.ndarray:
     return np.column_stack([np.ones(len(values)), standard])
 
 
-def propensity_scores(index: np.ndarray, covariates: pd.DataFrame) -> np.ndarray:
+def propensity_scores(
+    index: np.ndarray, covariates: pd.DataFrame, penalty: float = RIDGE_PENALTY
+) -> np.ndarray:
     """Fit the propensity model and return P(index group | covariates) for every patient.
 
-    Logistic regression on the standardised covariates with a ridge penalty of
-    :data:`RIDGE_PENALTY` on the non-intercept coefficients (see the module notes).
+    Logistic regression on the standardised covariates, maximising
+    loglik(beta) - penalty / 2 * sum_{j >= 1} beta_j^2 (ridge on the non-intercept coefficients;
+    see the module notes for the default :data:`RIDGE_PENALTY`).
 
     Parameters
     ----------
@@ -150,6 +144,9 @@ def propensity_scores(index: np.ndarray, covariates: pd.DataFrame) -> np.ndarray
         Numeric, complete covariates, one row per patient (in the order of ``index``). With no
         columns (or only constant ones) the model is intercept-only and every score is the
         index-group proportion.
+    penalty : float
+        Ridge penalty, >= 0 (0: plain maximum likelihood, which may not converge under
+        separation).
 
     Returns
     -------
@@ -163,23 +160,25 @@ def propensity_scores(index: np.ndarray, covariates: pd.DataFrame) -> np.ndarray
         rows of ``covariates``, a covariate value is missing or infinite, or the fit fails.
 
     """
-    y = _check_index(index, len(covariates)).astype(float)
+    y = check_index(index, len(covariates)).astype(float)
+    if not penalty >= 0:
+        raise ValueError(f"penalty must be >= 0, got {penalty!r}")
     x = _design(covariates)
-    penalty = np.full(x.shape[1], RIDGE_PENALTY)
-    penalty[0] = 0.0
+    ridge = np.full(x.shape[1], float(penalty))
+    ridge[0] = 0.0
 
     def objective(beta: np.ndarray) -> float:
         eta = x @ beta
         loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-        return -loglik + 0.5 * float(np.sum(penalty * beta**2))
+        return -loglik + 0.5 * float(np.sum(ridge * beta**2))
 
     def gradient(beta: np.ndarray) -> np.ndarray:
         p = _expit(x @ beta)
-        return np.asarray(-(x.T @ (y - p)) + penalty * beta)
+        return np.asarray(-(x.T @ (y - p)) + ridge * beta)
 
     def hessian(beta: np.ndarray) -> np.ndarray:
         p = _expit(x @ beta)
-        return np.asarray((x.T * (p * (1.0 - p))) @ x + np.diag(penalty))
+        return np.asarray((x.T * (p * (1.0 - p))) @ x + np.diag(ridge))
 
     start = np.zeros(x.shape[1])
     mean = y.mean()
@@ -244,7 +243,7 @@ def match_nearest(
         caliper <= 0).
 
     """
-    flags = _check_index(index)
+    flags = check_index(index)
     p = np.asarray(scores, dtype=float)
     if p.shape != flags.shape:
         raise ValueError(f"scores has shape {p.shape}; expected {flags.shape}")
@@ -259,7 +258,7 @@ def match_nearest(
     logit = _logit(p)
     treated = np.flatnonzero(flags == 1)
     controls = np.flatnonzero(flags == 0)
-    sd = _pooled_sd(logit[treated], logit[controls])
+    sd = pooled_sd(logit[treated], logit[controls])
     width = float(caliper * sd) if np.isfinite(caliper) else float("inf")
 
     # Decreasing score; a stable sort keeps row order among equal scores.
@@ -305,96 +304,6 @@ def match_nearest(
     )
 
 
-def _pooled_sd(a: np.ndarray, b: np.ndarray) -> float:
-    """Pooled SD: root of the mean of the two sample variances (a group of one adds 0)."""
-    var_a = float(np.var(a, ddof=1)) if len(a) > 1 else 0.0
-    var_b = float(np.var(b, ddof=1)) if len(b) > 1 else 0.0
-    return float(np.sqrt((var_a + var_b) / 2.0))
-
-
-def balance_table(
-    index: np.ndarray,
-    covariates: pd.DataFrame,
-    rows: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Standardised mean differences of the covariates, before and (given ``rows``) after matching.
-
-    SMD = (mean_index - mean_reference) / sqrt((s2_index + s2_reference) / 2), with s2 the sample
-    variances (``ddof=1``; a group of one patient contributes 0) of the two groups in the **full**
-    cohort, for the full and the matched rows alike. Where that denominator is 0 the SMD is 0 if
-    the means are equal and +/-inf otherwise.
-
-    Parameters
-    ----------
-    index : numpy.ndarray
-        1 for the index group, 0 for the reference group.
-    covariates : pandas.DataFrame
-        Numeric covariates aligned with ``index``.
-    rows : numpy.ndarray, optional
-        Row positions of the matched cohort (e.g. :attr:`MatchResult.rows`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Tidy, one row per cohort and covariate, columns :data:`BALANCE_COLUMNS`: ``cohort``
-        (``"full"``, then ``"matched"`` when ``rows`` is given), ``covariate``, ``n_index``,
-        ``n_reference``, ``mean_index``, ``mean_reference``, ``smd``. No covariates give an
-        empty frame with these columns.
-
-    Raises
-    ------
-    ValueError
-        If ``index`` is malformed or does not match ``covariates`` in length, or ``rows`` holds
-        positions outside the cohort.
-
-    """
-    flags = _check_index(index, len(covariates))
-    values = covariates.to_numpy(dtype=float)
-    treated, reference = flags == 1, flags == 0
-    scale = np.array(
-        [_pooled_sd(values[treated, j], values[reference, j]) for j in range(values.shape[1])]
-    )
-    cohorts: list[tuple[str, np.ndarray]] = [("full", np.ones(len(flags), dtype=bool))]
-    if rows is not None:
-        positions = np.asarray(rows, dtype=np.int64)
-        if len(positions) and (positions.min() < 0 or positions.max() >= len(flags)):
-            raise ValueError("rows holds positions outside the cohort")
-        kept = np.zeros(len(flags), dtype=bool)
-        kept[positions] = True
-        cohorts.append(("matched", kept))
-
-    records: list[dict[str, object]] = []
-    for cohort, kept in cohorts:
-        in_index, in_reference = kept & treated, kept & reference
-        for j, name in enumerate(covariates.columns):
-            mean_index = _mean(values[in_index, j])
-            mean_reference = _mean(values[in_reference, j])
-            records.append(
-                {
-                    "cohort": cohort,
-                    "covariate": str(name),
-                    "n_index": int(in_index.sum()),
-                    "n_reference": int(in_reference.sum()),
-                    "mean_index": mean_index,
-                    "mean_reference": mean_reference,
-                    "smd": _smd(mean_index - mean_reference, float(scale[j])),
-                }
-            )
-    return pd.DataFrame.from_records(records, columns=list(BALANCE_COLUMNS))
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else float("nan")
-
-
-def _smd(difference: float, scale: float) -> float:
-    if scale > 0:
-        return difference / scale
-    if difference == 0:
-        return 0.0
-    return float(np.sign(difference) * np.inf) if np.isfinite(difference) else float("nan")
-
-
 def matched_cohort(
     data: SurvivalData, ratio: int = 3, caliper: float = 0.2
 ) -> tuple[SurvivalData, pd.DataFrame]:
@@ -419,9 +328,11 @@ def matched_cohort(
     -------
     tuple of (SurvivalData, pandas.DataFrame)
         The matched cohort (arrays subset, read-only, in the original row order; ``matched_set``
-        filled as text; a sentence on the matching appended to ``notes``) and the tidy balance
-        table of :func:`balance_table` with ``"full"`` and ``"matched"`` rows (empty when there
-        are no covariates).
+        filled as text; ``weights`` the within-set weights of :func:`matched_set_weights`, 1 per
+        index patient and 1 / k_s per control of a set with k_s controls; a sentence on the
+        matching appended to ``notes``) and the tidy balance table of :func:`balance_table`, with
+        weighted ``"matched"`` means, beside the ``"full"`` rows (empty when there are no
+        covariates).
 
     Raises
     ------
@@ -457,7 +368,8 @@ def matched_cohort(
         rows = result.rows
         sets = np.array([f"{s}" for s in result.matched_set], dtype=object)
         note = _matching_note(data, result)
-    balance = balance_table(index, data.covariates, rows)
+    weights = matched_set_weights(index[rows], sets)
+    balance = balance_table(index, data.covariates, rows, weights)
     matched = dataclasses.replace(
         data,
         time=_read_only(np.asarray(data.time)[rows]),
@@ -467,6 +379,7 @@ def matched_cohort(
         ids=_read_only(np.asarray(data.ids)[rows]),
         matched_set=_read_only(sets),
         notes=(*data.notes, note),
+        weights=weights,
     )
     return matched, balance
 
@@ -497,7 +410,10 @@ def _matching_note(data: SurvivalData, result: MatchResult) -> str:
         f"{len(counts)} sets, {len(result.rows)} patients"
     )
     if short:
-        text += f"; {short} set(s) with fewer than {result.ratio} controls"
+        text += (
+            f"; {short} set(s) with fewer than {result.ratio} controls (controls weighted 1/k "
+            "within a set of k controls)"
+        )
     if len(result.unmatched_index):
         ids = ", ".join(str(data.ids[row]) for row in result.unmatched_index)
         text += f"; {len(result.unmatched_index)} index patient(s) unmatched and dropped: {ids}"

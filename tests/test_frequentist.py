@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -99,13 +100,17 @@ def test_km_median_not_reached_is_inf() -> None:
 
 
 def hand_logrank_p(data: SurvivalData) -> float:
-    """Log-rank test written out: sum over event times of O - E and the hypergeometric variance."""
+    """Log-rank test written out: sum over event times of O - E and the hypergeometric variance.
+
+    Counts are sums of the row weights (plain counts when unweighted).
+    """
     observed_minus_expected = variance = 0.0
+    w = data.weights
     for t in np.unique(data.time[data.event == 1]):
         at_risk = data.time >= t
-        n, n1 = at_risk.sum(), (at_risk & (data.index == 1)).sum()
+        n, n1 = w[at_risk].sum(), w[at_risk & (data.index == 1)].sum()
         dead = (data.time == t) & (data.event == 1)
-        d, d1 = dead.sum(), (dead & (data.index == 1)).sum()
+        d, d1 = w[dead].sum(), w[dead & (data.index == 1)].sum()
         observed_minus_expected += d1 - d * n1 / n
         if n > 1:
             variance += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
@@ -150,7 +155,7 @@ def negative_ph_loglik(params: np.ndarray, data: SurvivalData) -> float:
     linear = design(data) @ gamma
     cumulative_hazard = np.exp(k * log_t_scaled + linear)
     log_hazard = log_k - log_lambda0 + (k - 1) * log_t_scaled + linear
-    return -float(np.sum(data.event * log_hazard - cumulative_hazard))
+    return -float(np.sum(data.weights * (data.event * log_hazard - cumulative_hazard)))
 
 
 def negative_ph_gradient(params: np.ndarray, data: SurvivalData) -> np.ndarray:
@@ -158,10 +163,13 @@ def negative_ph_gradient(params: np.ndarray, data: SurvivalData) -> np.ndarray:
     k = math.exp(log_k)
     log_t_scaled = np.log(data.time) - log_lambda0
     x = design(data)
+    w = data.weights
     cumulative_hazard = np.exp(k * log_t_scaled + x @ gamma)
-    d_log_k = np.sum(data.event * (1 + k * log_t_scaled) - cumulative_hazard * k * log_t_scaled)
-    d_log_lambda0 = np.sum(k * (cumulative_hazard - data.event))
-    d_gamma = x.T @ (data.event - cumulative_hazard)
+    d_log_k = np.sum(
+        w * (data.event * (1 + k * log_t_scaled) - cumulative_hazard * k * log_t_scaled)
+    )
+    d_log_lambda0 = np.sum(w * k * (cumulative_hazard - data.event))
+    d_gamma = x.T @ (w * (data.event - cumulative_hazard))
     return -np.concatenate([[d_log_k, d_log_lambda0], d_gamma])
 
 
@@ -234,3 +242,93 @@ def test_frequentist_table_collects_the_results() -> None:
     assert table.loc[("cox_hr", "1 vs 0")].tolist() == [cox["hr"], cox["lower"], cox["upper"]]
     assert table.loc[("weibull_hr", "1 vs 0"), "value"] == weibull_mle(data)["hr"]
     assert len(table) == 12
+
+
+# --- weighted (matched-design) estimates --------------------------------------------------------
+
+
+def weighted_sample(seed: int = 4) -> SurvivalData:
+    """8 index patients with weight 1 and 24 controls with 1/k weights (k = 1, 2, 3); no ties."""
+    rng = np.random.default_rng(seed)
+    index = np.r_[np.ones(8), np.zeros(24)].astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "group": np.where(index == 1, "cystic", "solid"),
+            "time": np.round(rng.exponential(np.where(index == 1, 2.0, 1.0)), 6) + 0.01,
+            "event": (rng.uniform(size=32) < 0.75).astype(np.int64),
+        }
+    )
+    data = load_survival(frame, time="time", event="event", group="group", id_col=None)
+    weights = np.r_[np.ones(8), np.tile([1.0, 0.5, 0.5, 1 / 3, 1 / 3, 1 / 3], 4)]
+    return dataclasses.replace(data, weights=weights)
+
+
+def expanded(data: SurvivalData, copies: np.ndarray) -> SurvivalData:
+    """Each row repeated ``copies`` times, unweighted."""
+    rows = np.repeat(np.arange(len(data.time)), copies)
+    return dataclasses.replace(
+        data,
+        time=data.time[rows],
+        event=data.event[rows],
+        index=data.index[rows],
+        covariates=data.covariates.iloc[rows].reset_index(drop=True),
+        ids=np.array([str(i) for i in range(len(rows))], dtype=object),
+        weights=np.ones(len(rows)),
+    )
+
+
+def test_weighted_logrank_by_hand_and_by_expansion() -> None:
+    data = weighted_sample()
+    assert data.weighted
+    p = logrank(data)
+    assert p == pytest.approx(hand_logrank_p(data), rel=1e-9)
+    assert p != pytest.approx(logrank(dataclasses.replace(data, weights=np.ones(32))), rel=1e-3)
+    # Integer weights are frequencies: the test equals the one on the expanded data.
+    copies = np.round(6 * data.weights).astype(np.int64)
+    integer = dataclasses.replace(data, weights=copies.astype(float))
+    assert logrank(integer) == pytest.approx(logrank(expanded(data, copies)), rel=1e-9)
+
+
+def test_weighted_km_equals_the_expanded_data() -> None:
+    # The product-limit estimate depends on the weights only through d / n at each time, so
+    # weights 1, 1/2, 1/3 give the same curve as 6, 3, 2 copies of each row.
+    data = weighted_sample()
+    copies = np.round(6 * data.weights).astype(np.int64)
+    weighted, plain = kaplan_meier_curves(data), kaplan_meier_curves(expanded(data, copies))
+    assert_allclose(weighted["time"], plain["time"])
+    assert_allclose(weighted["survival"], plain["survival"], atol=1e-12)
+    assert_allclose(
+        kaplan_meier_medians(data)["median"], kaplan_meier_medians(expanded(data, copies))["median"]
+    )
+
+
+def weighted_partial_loglik(beta: float, data: SurvivalData) -> float:
+    """Weighted Cox partial log-likelihood without ties.
+
+    sum_i w_i d_i (x_i b - log sum_{j in R_i} w_j e^(x_j b)).
+    """
+    risk = data.weights * np.exp(beta * data.index)
+    total = 0.0
+    for i in np.flatnonzero(data.event == 1):
+        at_risk = data.time >= data.time[i]
+        total += data.weights[i] * (beta * data.index[i] - math.log(risk[at_risk].sum()))
+    return total
+
+
+def test_weighted_cox_and_weibull_maximise_the_weighted_likelihood() -> None:
+    data = weighted_sample()
+    assert len(np.unique(data.time)) == len(data.time)  # no ties: Efron = Breslow
+    cox = cox_hazard_ratio(data)
+    best = optimize.minimize_scalar(lambda b: -weighted_partial_loglik(b, data))
+    assert cox["log_hr"] == pytest.approx(best.x, abs=1e-4)
+    # Robust (sandwich) SE, as lifelines computes it with robust=True.
+    frame = pd.DataFrame({"x": data.index, "t": data.time, "e": data.event, "w": data.weights})
+    robust = CoxPHFitter().fit(frame, "t", "e", weights_col="w", robust=True)
+    assert cox["log_hr_se"] == pytest.approx(robust.summary.loc["x", "se(coef)"], rel=1e-6)
+    estimate, _ = direct_ph_fit(data)
+    fit = weibull_mle(data)
+    assert_allclose(
+        [fit["shape"], fit["lambda0"], fit["log_hr"]],
+        [math.exp(estimate[0]), math.exp(estimate[1]), estimate[2]],
+        rtol=1e-3,
+    )

@@ -13,10 +13,13 @@ from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 from bayes_netlm.matching import (
     BALANCE_COLUMNS,
+    RIDGE_PENALTY,
+    SMD_THRESHOLD,
     MatchResult,
     balance_table,
     match_nearest,
     matched_cohort,
+    matched_set_weights,
     propensity_scores,
 )
 
@@ -61,15 +64,32 @@ def survival_data(index: np.ndarray, covariates: pd.DataFrame, **changes: object
 
 
 def test_single_binary_covariate_gives_stratum_proportions() -> None:
-    # Closed-form MLE: with one binary covariate the fitted probability is the index proportion in
-    # each stratum (3/20 where x = 0, 6/10 where x = 1); the ridge moves it by far less than 1e-3.
+    # Closed-form MLE without penalty: with one binary covariate the fitted probability is the
+    # index proportion in each stratum (3/20 where x = 0, 6/10 where x = 1).
+    x = np.r_[np.zeros(20), np.ones(10)]
+    index = np.r_[np.ones(3), np.zeros(17), np.ones(6), np.zeros(4)].astype(np.int64)
+    scores = propensity_scores(index, pd.DataFrame({"x": x}), penalty=0.0)
+    assert scores[x == 0] == pytest.approx(np.full(20, 3 / 20), abs=1e-6)
+    assert scores[x == 1] == pytest.approx(np.full(10, 6 / 10), abs=1e-6)
+    # Proportions of a logistic model with intercept sum to the group size (score equation).
+    assert scores.sum() == pytest.approx(index.sum(), abs=1e-6)
+
+
+def test_ridge_solves_the_penalised_score_equations() -> None:
+    # The default fit maximises loglik - RIDGE_PENALTY / 2 * beta^2 on the standardised covariate:
+    # sum z (y - p) = RIDGE_PENALTY * beta, and the stratum scores shrink towards 9/30.
     x = np.r_[np.zeros(20), np.ones(10)]
     index = np.r_[np.ones(3), np.zeros(17), np.ones(6), np.zeros(4)].astype(np.int64)
     scores = propensity_scores(index, pd.DataFrame({"x": x}))
-    assert scores[x == 0] == pytest.approx(np.full(20, 3 / 20), abs=1e-3)
-    assert scores[x == 1] == pytest.approx(np.full(10, 6 / 10), abs=1e-3)
-    # Proportions of a logistic model with intercept sum to the group size (score equation).
-    assert scores.sum() == pytest.approx(index.sum(), abs=1e-6)
+    z = (x - x.mean()) / x.std()
+    logit = np.log(scores / (1 - scores))
+    beta = (logit[x == 1][0] - logit[x == 0][0]) / (z[x == 1][0] - z[x == 0][0])
+    assert RIDGE_PENALTY == 1.0
+    assert np.sum(z * (index - scores)) == pytest.approx(RIDGE_PENALTY * beta, abs=1e-6)
+    assert np.sum(index - scores) == pytest.approx(0.0, abs=1e-6)
+    assert 3 / 20 < scores[x == 0][0] < 9 / 30 < scores[x == 1][0] < 6 / 10
+    with pytest.raises(ValueError, match="penalty"):
+        propensity_scores(index, pd.DataFrame({"x": x}), penalty=-1.0)
 
 
 def test_no_covariates_gives_the_index_proportion() -> None:
@@ -84,8 +104,9 @@ def test_complete_separation_stays_finite() -> None:
     index = np.r_[np.ones(12), np.zeros(100)].astype(np.int64)
     scores = propensity_scores(index, pd.DataFrame({"x": x}))
     assert np.isfinite(scores).all()
-    assert scores[:12].min() > 0.9
-    assert scores[12:].max() < 0.1
+    # The ridge keeps the fit finite but still ranks every index patient above every control.
+    assert scores[:12].min() > 0.5 > scores[12:].max()
+    assert scores[:12].min() > scores[12:].max()
 
 
 def test_propensity_rejects_bad_input() -> None:
@@ -214,6 +235,49 @@ def test_balance_by_hand() -> None:
     assert matched.loc["male", "smd"] == pytest.approx(0.5 / np.sqrt(1 / 6))
 
 
+def test_weighted_balance_by_hand() -> None:
+    # Two sets: index 0 with controls 2, 3 (weights 1/2); index 1 with control 4 (weight 1).
+    index = np.array([1, 1, 0, 0, 0, 0], dtype=np.int64)
+    covariates = pd.DataFrame({"age": [60.0, 70.0, 50.0, 54.0, 62.0, 40.0]})
+    rows = np.array([0, 1, 2, 3, 4])
+    sets = np.array(["a", "b", "a", "a", "b"], dtype=object)
+    weights = matched_set_weights(index[rows], sets)
+    np.testing.assert_array_equal(weights, [1.0, 1.0, 0.5, 0.5, 1.0])
+    table = balance_table(index, covariates, rows, weights).set_index(["cohort", "covariate"])
+    matched = table.loc[("matched", "age")]
+    # Weighted reference mean (0.5 * 50 + 0.5 * 54 + 1 * 62) / 2 = 57, not the plain 55.33.
+    assert matched["mean_reference"] == pytest.approx(57.0)
+    assert matched["mean_index"] == pytest.approx(65.0)
+    # Denominator from the full cohort: variances 50 (index) and var(50, 54, 62, 40) (reference).
+    scale = np.sqrt((50.0 + np.var([50.0, 54.0, 62.0, 40.0], ddof=1)) / 2)
+    assert matched["smd"] == pytest.approx(8.0 / scale)
+    assert matched["n_reference"] == 3
+    assert bool(matched["imbalanced"]) is True
+
+
+def test_imbalanced_flags_every_smd_over_a_tenth() -> None:
+    index, covariates = confounded_cohort()
+    # 0, 1, 0, 1, ...: mean 1/2 in both groups (12 and 452 rows), so SMD 0, not flagged.
+    covariates = covariates.assign(even=np.tile([0.0, 1.0], len(index) // 2))
+    table = balance_table(index, covariates, np.arange(len(index)))
+    assert table["imbalanced"].dtype == bool
+    np.testing.assert_array_equal(table["imbalanced"], table["smd"].abs() > SMD_THRESHOLD)
+    assert SMD_THRESHOLD == 0.1 and table["imbalanced"].any() and not table["imbalanced"].all()
+
+
+def test_matched_set_weights_general_and_errors() -> None:
+    # A set with two index patients and four controls gives each control 2/4.
+    index = np.array([1, 1, 0, 0, 0, 0, 1, 0], dtype=np.int64)
+    sets = np.array(["x", "x", "x", "x", "x", "x", "y", "y"], dtype=object)
+    np.testing.assert_array_equal(
+        matched_set_weights(index, sets), [1, 1, 0.5, 0.5, 0.5, 0.5, 1, 1]
+    )
+    with pytest.raises(ValueError, match="both groups"):
+        matched_set_weights(np.array([1, 0, 0]), np.array(["a", "a", "b"], dtype=object))
+    with pytest.raises(ValueError, match="weights"):
+        balance_table(index, pd.DataFrame({"x": np.arange(8.0)}), np.arange(8), np.zeros(8))
+
+
 def test_balance_without_rows_or_covariates() -> None:
     index = np.array([1, 0, 0], dtype=np.int64)
     assert balance_table(index, pd.DataFrame({"x": [1.0, 2.0, 3.0]}))["cohort"].tolist() == ["full"]
@@ -252,6 +316,33 @@ def test_matched_cohort_uses_an_existing_matched_set() -> None:
     assert not matched.time.flags.writeable
     assert "given matched sets" in matched.notes[-1]
     assert balance["cohort"].tolist() == ["full", "matched"]
+    # Set a is 1:1, set b 1:2: controls weigh 1 and 1/2.
+    np.testing.assert_array_equal(matched.weights, [1.0, 1.0, 1.0, 0.5, 0.5])
+
+
+def test_short_sets_get_one_over_k_weights() -> None:
+    # Two index patients, five controls, ratio 3, no caliper: round 1 and 2 give each two controls,
+    # round 3 gives the first-processed index patient the last one. Sets of 3 and of 2 controls.
+    x = np.array([3.0, 2.9, 0.0, 0.1, 0.2, 0.3, 1.0])
+    index = np.array([1, 1, 0, 0, 0, 0, 0], dtype=np.int64)
+    data = survival_data(index, pd.DataFrame({"x": x}))
+    matched, balance = matched_cohort(data, ratio=3, caliper=np.inf)
+    assert matched.matched_set is not None
+    controls = pd.Series(matched.weights[matched.index == 0]).groupby(
+        matched.matched_set[matched.index == 0]
+    )
+    sizes = controls.size()
+    assert sorted(sizes) == [2, 3]
+    for label, group in controls:
+        np.testing.assert_allclose(group.to_numpy(), 1.0 / sizes[label])
+    np.testing.assert_array_equal(matched.weights[matched.index == 1], [1.0, 1.0])
+    assert "fewer than 3 controls" in matched.notes[-1]
+    # Weighted reference mean = average over sets of each set's control mean.
+    control_x = pd.Series(matched.covariates["x"].to_numpy()[matched.index == 0])
+    set_means = control_x.groupby(matched.matched_set[matched.index == 0]).mean()
+    mean_reference = balance.set_index("cohort").loc["matched", "mean_reference"]
+    assert mean_reference == pytest.approx(set_means.mean())
+    assert mean_reference != pytest.approx(control_x.mean())
 
 
 def test_matched_cohort_with_sets_needs_no_covariates() -> None:
@@ -298,12 +389,17 @@ def test_synthetic_cohort_end_to_end() -> None:
         covariates=SYNTHETIC_COVARIATES,
     )
     matched, balance = matched_cohort(data, ratio=3, caliper=0.2)
-    # 11 of the 12 cystic patients find controls; 28 solid controls in all (3 sets are short).
-    assert int(matched.index.sum()) == 11
-    assert int((matched.index == 0).sum()) == 28
+    # All 12 cystic patients find controls; 27 solid controls in all (5 sets are short).
+    assert int(matched.index.sum()) == 12
+    assert int((matched.index == 0).sum()) == 27
     assert matched.matched_set is not None
-    assert len(set(matched.matched_set)) == 11
-    assert "1 index patient(s) unmatched" in matched.notes[-1]
+    assert len(set(matched.matched_set)) == 12
+    assert "5 set(s) with fewer than 3 controls" in matched.notes[-1]
+    assert "unmatched" not in matched.notes[-1]
+    # Every set's controls weigh 1 in total.
+    control = matched.index == 0
+    per_set = pd.Series(matched.weights[control]).groupby(matched.matched_set[control]).sum()
+    np.testing.assert_allclose(per_set, 1.0)
     smd = balance.pivot(index="covariate", columns="cohort", values="smd")
     # Size of metastases, the strongest imbalance (7.3 vs 3.8 cm), and age improve markedly.
     assert smd.loc["size_cm", "full"] > 0.9

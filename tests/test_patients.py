@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -333,3 +334,14 @@ def test_long_row_lists_are_shortened() -> None:
     frame["os_time"] = -1.0
     message = only_problem(frame)
     assert "data rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 8 more, column 'os_time'" in message
+
+
+def test_weights_default_to_ones_and_are_validated() -> None:
+    data = load_survival(cohort(), **OS)
+    np.testing.assert_array_equal(data.weights, np.ones(6))
+    assert not data.weighted and not data.weights.flags.writeable
+    half = dataclasses.replace(data, weights=np.full(6, 0.5))
+    assert half.weighted and half.weights.dtype == np.float64
+    for bad in ([1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [1.0] * 5 + [np.inf]):
+        with pytest.raises(ValueError, match="weights"):
+            dataclasses.replace(data, weights=np.array(bad))

@@ -1,25 +1,43 @@
-"""The synthetic cohort: reproducible, shaped like the published summaries, saved as generated."""
+"""The synthetic cohort: reproducible, calibrated to the published summaries, saved as generated."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import tomllib
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
+from lifelines.exceptions import StatisticalWarning
+from lifelines.statistics import logrank_test
 from scipy import stats
 
-from bayes_netlm.evidence.patients import load_survival
+from bayes_netlm.evidence.patients import SurvivalData, load_survival
+from bayes_netlm.evidence.published import load_published
 from bayes_netlm.evidence.synthetic import (
     ADMINISTRATIVE_CENSORING,
     CYSTIC,
+    DEFAULT_SEEDS,
+    MATCH_CALIPER,
+    MATCH_ON,
+    MATCH_RATIO,
     SOLID,
+    TOLERANCES,
+    CohortSeeds,
     WeibullSpec,
+    draw_outcomes,
     make_synthetic_cohort,
 )
+from bayes_netlm.matching import matched_cohort
 
-CSV = Path(__file__).resolve().parents[1] / "data" / "synthetic_cohort.csv"
+ROOT = Path(__file__).resolve().parents[1]
+CSV = ROOT / "data" / "synthetic_cohort.csv"
+PUBLISHED = {s.name: s for s in load_published(ROOT / "data" / "ammann2025.toml").survival}
+RUN_SURVIVAL = tomllib.loads((ROOT / "models" / "run.toml").read_text())["survival"]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +47,12 @@ def cohort() -> pd.DataFrame:
 
 def test_same_seed_same_frame(cohort: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(make_synthetic_cohort(), cohort, check_exact=True)
-    assert not make_synthetic_cohort(seed=1).equals(cohort)
+    other = dataclasses.replace(DEFAULT_SEEDS, cystic_os=DEFAULT_SEEDS.cystic_os + 1)
+    changed = make_synthetic_cohort(other)
+    assert not changed.equals(cohort)
+    # Only the cystic death times (and what they censor) differ.
+    solid = cohort["group"] == "solid"
+    pd.testing.assert_frame_equal(changed[solid], cohort[solid])
 
 
 def test_csv_is_the_default_seed_output(cohort: pd.DataFrame) -> None:
@@ -101,3 +124,94 @@ def test_loads_as_patient_data() -> None:
             covariates=["age", "male", "ki67", "synchronous", "bilobar", "extrahepatic", "size_cm"],
         )
         assert data.index.sum() == 12 and data.index_label == "cystic"
+
+
+# --- calibration: every published test reproduced, recomputed with lifelines from the CSV -------
+
+
+def test_matching_settings_are_the_run_specs() -> None:
+    assert list(MATCH_ON) == RUN_SURVIVAL["match_on"]
+    assert (MATCH_RATIO, MATCH_CALIPER) == (
+        RUN_SURVIVAL["match_ratio"],
+        RUN_SURVIVAL["match_caliper"],
+    )
+    assert TOLERANCES == {"median_relative": 0.10, "p_absolute": 0.05}
+
+
+def bundled(endpoint: str, cohort: str) -> SurvivalData:
+    """The bundled CSV as the run loads it; matched: the run's matching, with 1/k weights."""
+    data = load_survival(
+        CSV,
+        time=f"{endpoint}_time",
+        event=f"{endpoint}_event",
+        group="group",
+        covariates=RUN_SURVIVAL["match_on"],
+    )
+    if cohort == "full":
+        return data
+    matched, _ = matched_cohort(data, RUN_SURVIVAL["match_ratio"], RUN_SURVIVAL["match_caliper"])
+    return matched
+
+
+def lifelines_median(data: SurvivalData, flag: int) -> float:
+    rows = data.index == flag
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "It looks like your weights", StatisticalWarning)
+        fitter = KaplanMeierFitter().fit(
+            data.time[rows], data.event[rows], weights=data.weights[rows]
+        )
+    return float(fitter.median_survival_time_)
+
+
+def lifelines_logrank(data: SurvivalData) -> float:
+    a, b = data.index == 1, data.index == 0
+    result = logrank_test(
+        data.time[a],
+        data.time[b],
+        event_observed_A=data.event[a],
+        event_observed_B=data.event[b],
+        weights_A=data.weights[a],
+        weights_B=data.weights[b],
+    )
+    return float(result.p_value)
+
+
+@pytest.mark.parametrize("name", ["os_full", "pfs_full", "os_matched", "pfs_matched"])
+def test_bundled_cohort_reproduces_the_published_tests(name: str) -> None:
+    target = PUBLISHED[name]
+    data = bundled(target.endpoint, target.cohort)
+    if target.cohort == "matched":
+        # The matched analysis keeps the design: controls weigh 1/k within a set of k.
+        assert data.weighted
+        assert set(np.round(data.weights[data.index == 0], 12)) <= {1.0, 0.5, round(1 / 3, 12)}
+    else:
+        assert not data.weighted
+    for flag, published in ((1, target.median_index), (0, target.median_reference)):
+        median = lifelines_median(data, flag)
+        assert abs(median - published) <= 0.10 * published, (name, flag, median, published)
+    p = lifelines_logrank(data)
+    assert abs(p - target.p_value) <= 0.05, (name, p, target.p_value)
+
+
+def test_matched_weights_change_the_matched_test() -> None:
+    # Without the weights the matched PFS test would be a different number: the weights matter.
+    matched = bundled("pfs", "matched")
+    unweighted = dataclasses.replace(matched, weights=np.ones(len(matched.time)))
+    assert lifelines_logrank(matched) != pytest.approx(lifelines_logrank(unweighted), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_calibration_search_finds_the_default_seeds() -> None:
+    # The documented search, rerun: its first hit is the bundled cohort's seeds (about a minute).
+    spec = importlib.util.spec_from_file_location(
+        "calibrate", ROOT / "scripts" / "calibrate_synthetic_cohort.py"
+    )
+    assert spec is not None and spec.loader is not None
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    base, baseline = calibrate.choose_base(calibrate.BASE_START, 10)
+    evaluator = calibrate.Evaluator(baseline)
+    seeds = calibrate.search(evaluator, baseline, CohortSeeds(base=base), "os", 3000)
+    seeds = calibrate.search(evaluator, baseline, seeds, "pfs", 3000)
+    assert seeds == DEFAULT_SEEDS
+    assert evaluator.misses(draw_outcomes(baseline, seeds), tuple(PUBLISHED)) == []

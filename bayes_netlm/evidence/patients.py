@@ -30,7 +30,7 @@ Decisions on what is accepted:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +180,17 @@ class SurvivalData:
         Name of the file (or ``"data frame"``) the data came from, for messages.
     notes : tuple of str
         How the loader encoded text covariates, one sentence each.
+    weights : numpy.ndarray
+        Row weights (float, finite, > 0), e.g. the 1/k within-set weights of a matched cohort
+        (:func:`bayes_netlm.matching.matched_cohort`). Not given (or empty): all ones, an
+        unweighted analysis. Estimators that honour them treat a weight as the patient's share of
+        the likelihood or of the risk set.
+
+    Raises
+    ------
+    ValueError
+        If ``weights`` is given with a length other than that of ``time`` or holds a value that is
+        not finite and > 0.
 
     """
 
@@ -193,6 +204,23 @@ class SurvivalData:
     matched_set: np.ndarray | None
     source: str
     notes: tuple[str, ...] = ()
+    weights: np.ndarray = field(default_factory=lambda: np.ones(0))
+
+    def __post_init__(self) -> None:
+        n = len(np.asarray(self.time))
+        given = np.asarray(self.weights, dtype=float)
+        weights = np.ones(n) if given.size == 0 else np.array(given)
+        if weights.shape != (n,):
+            raise ValueError(f"weights has shape {weights.shape}; expected ({n},), one per row")
+        if not (np.isfinite(weights).all() and (weights > 0).all()):
+            raise ValueError("weights must be finite and > 0")
+        weights.setflags(write=False)
+        object.__setattr__(self, "weights", weights)
+
+    @property
+    def weighted(self) -> bool:
+        """Whether any row weight differs from 1."""
+        return bool(np.any(self.weights != 1.0))
 
 
 def require_positive_times(data: SurvivalData) -> None:
