@@ -18,7 +18,7 @@ from scipy import special, stats
 
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
-from bayes_netlm.modeling.weibull import SurvivalFit, row_weights
+from bayes_netlm.modeling.weibull import SurvivalFit
 from bayes_netlm.power_scaling import psense_fits
 from bayes_netlm.priors import BetaPrior, NormalPrior, RatePrior
 
@@ -111,7 +111,7 @@ def _weibull_loglik(fit: xr.Dataset, survival: SurvivalFit) -> np.ndarray:
     k = np.exp(log_k)
     log_hazard = log_k - log_lambda0 + (k - 1) * z + eta
     row = data.event * log_hazard - np.exp(k * z + eta)
-    return np.sum(row_weights(data) * row, axis=-1)
+    return np.sum(data.weights * row, axis=-1)
 
 
 def weibull_psense(

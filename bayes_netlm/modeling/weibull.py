@@ -80,7 +80,6 @@ __all__ = [
     "build_model",
     "fit_survival",
     "model_data",
-    "row_weights",
 ]
 
 PARAMETERS = ("log_lambda0", "log_k", "delta_log_k", "log_hr")
@@ -167,14 +166,6 @@ class SurvivalFit:
         return hr_name(self.reference_time) if self.group_shape else "HR"
 
 
-def row_weights(data: SurvivalData) -> np.ndarray:
-    """Each row's likelihood weight: ``data.weights`` where the data carry them, else ones."""
-    weights = getattr(data, "weights", None)
-    if weights is None:
-        return np.ones(data.time.size)
-    return np.asarray(weights, dtype=float)
-
-
 def _standardise(covariates: pd.DataFrame) -> np.ndarray:
     values = covariates.to_numpy(dtype=float)
     return (values - values.mean(axis=0)) / values.std(axis=0)
@@ -200,7 +191,7 @@ def model_data(
         "time": padded(data.time, 1.0),
         "event": padded(data.event, 0.0),
         "group": padded(data.index, 0.0),
-        "weight": padded(row_weights(data), 0.0),
+        "weight": padded(data.weights, 0.0),
         "group_shape": np.asarray(float(fit.group_shape)),
         "log_reference_time": np.asarray(np.log(fit.reference_time)),
         "log_time_scale": np.asarray(np.log(np.mean(data.time))),
