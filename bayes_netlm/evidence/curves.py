@@ -28,7 +28,7 @@ whole, or differ at one time; total events that are negative or exceed the arm's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +98,7 @@ class CurveInput:
         return tuple(self.curves)
 
 
-def _where(source: str, column: str, rows: np.ndarray | list[int] = ()) -> str:
+def _where(source: str, column: str, rows: Sequence[int] | np.ndarray = ()) -> str:
     positions = [int(row) for row in rows]
     if not positions:
         return f"{source}, column '{column}'"

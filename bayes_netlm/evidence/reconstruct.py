@@ -205,6 +205,11 @@ def _solve_interval(
     return min(tried.values(), key=lambda item: item[0])[1]
 
 
+def _reach(target: int) -> Callable[[_Interval], int]:
+    """Mismatch of an interval that must end with ``target`` patients at risk."""
+    return lambda result: result.end.n - target
+
+
 def _with_at_risk_points(curve: DigitisedCurve, at_times: np.ndarray) -> tuple:
     """Curve points plus a flat point at each at-risk time without one; index of each time."""
     times, survival = curve.time, curve.survival
@@ -254,14 +259,15 @@ def reconstruct_arm(
     times, survival, drops, lower = _with_at_risk_points(curve, at_t)
     points = (times, survival, drops)
     state = _Walk(int(at_n[0]), 1.0)
-    intervals, censored_so_far = [], 0
+    intervals: list[_Interval] = []
+    censored_so_far = 0
     for i in range(at_t.size - 1):
         lo, hi = int(lower[i]), int(lower[i + 1])
         ratio = survival[hi] / survival[lo] if survival[lo] > 0 else 0.0
         guess = _half_up(state.n * ratio - at_n[i + 1])
         pool = None if rng is None else rng.random(state.n)
         target = int(at_n[i + 1])
-        part = _solve_interval(points, lo, hi, state, guess, lambda r, t=target: r.end.n - t, pool)
+        part = _solve_interval(points, lo, hi, state, guess, _reach(target), pool)
         intervals.append(part)
         censored_so_far += int(part.censored.sum())
         state = part.end
