@@ -1,7 +1,5 @@
 """Guyot reconstruction: exactness on clean small arms, pitfalls, speed, validation on real data."""
 
-import time as clock
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,16 +88,14 @@ def test_patient_frame_is_read_by_the_loader() -> None:
     assert data.event.sum() == pytest.approx(patients["event"].sum(), rel=0.15)
 
 
-def test_500_patient_arm_reconstructs_well_under_a_second() -> None:
+def test_500_patient_arm_is_reconstructed_closely() -> None:
+    # its speed is measured in benchmarks/bench_reconstruct.py, never asserted here
     rng = np.random.default_rng(4)
     time, event = rng.weibull(1.3, 500) * 20, (rng.random(500) < 0.7).astype(int)
     patients = pd.DataFrame({"arm": "a", "time": time, "event": event})
     curve, risk = digitise(patients, rng, n_times=10)
     data = load_curve_input(curve, risk)
-    reconstruct(data)
-    start = clock.perf_counter()
     result = reconstruct(data)["a"]
-    assert clock.perf_counter() - start < 0.25
     assert result.quality.max_abs_diff < 0.02
     assert abs(result.quality.events - event.sum()) <= 5
 
