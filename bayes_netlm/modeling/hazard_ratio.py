@@ -249,17 +249,17 @@ def information_check(
     if not within:
         side = "less" if implied < lowest else "more"
         message = (
-            f"WARNING: {head}, {side} than the {bounds} allow. The medians and p-value are not "
-            "consistent with proportional hazards under exponential survival; the derived HR "
-            "and SE are doubtful and the posterior inherits that."
+            f"WARNING: {head}, {side} than the {bounds} allow. The numbers are not consistent "
+            "with proportional hazards under the survival model of the derivation; the derived "
+            "HR and SE are doubtful and the posterior inherits that."
         )
     elif not plausible:
         fewer = ", fewer than the one a reached index median needs" if effective < 1 else ""
         message = (
             f"WARNING: {head}: inside the {bounds}, but far below the {heuristic}. With the "
             f"reference group's ~{d_ref} events that is {effective:.2f} effective index "
-            f"events{fewer}. The medians and p-value are not consistent with proportional hazards "
-            "under exponential survival unless censoring before the medians was heavy; the "
+            f"events{fewer}. The numbers are not consistent with proportional hazards under the "
+            "survival model of the derivation unless censoring before the medians was heavy; the "
             "derived HR and SE are doubtful and the posterior inherits that."
         )
     else:
