@@ -384,7 +384,7 @@ def shape_probability_figure(
     limits = consistency.set_index("endpoint")["k_max_plausible"] if len(consistency) else {}
     for ax, (quantity, title) in zip(axes, panels, strict=True):
         ax.axvspan(*shape_interval, color="0.92", label="Prior 95 % range of k")
-        ax.axvline(1.0, color="black", lw=0.8, ls=":")
+        ax.axvline(1.0, color="black", lw=0.8, ls="-.")
         for i, (endpoint, rows) in enumerate(curves.groupby("endpoint", sort=False)):
             color = f"C{i}"
             ax.plot(rows["k"], rows[quantity], color=color, lw=2, label=str(rows["label"].iloc[0]))
@@ -395,7 +395,7 @@ def shape_probability_figure(
                 ax.axhline(float(value["value"].iloc[0]), color=color, ls="--", lw=1)
             k_max = limits.get(endpoint, np.inf) if len(limits) else np.inf
             if np.isfinite(k_max) and k_max < float(rows["k"].max()):
-                ax.axvline(k_max, color=color, ls=(0, (1, 2)), lw=1.5)
+                ax.axvline(k_max, color=color, ls=":", lw=2)
         ax.set_xscale("log")
         ax.set_ylim(0, 1)
         ax.set_xlabel("Weibull shape k (1 = exponential)")
