@@ -105,9 +105,7 @@ def analyse_published(
         name: catalog.get(name, f"{spec.path.name} summary_hazard_ratio").log_hr
         for name in spec.hr_prior_sets
     }
-    rate_priors = {
-        name: catalog.get(name, f"{spec.path.name} rates").rates for name in spec.rate_prior_sets
-    }
+    # every comparison's priors, per-outcome sets included (unknown names are an InputError)
     per_endpoint = {
         c.name: {
             name: prior
@@ -120,7 +118,7 @@ def analyse_published(
     hazard_ratios = fit_hazard_ratios(evidence, hr_priors, catalog.clinical, seed, settings)
     rates = fit_rates(
         study.rates,
-        rate_priors,
+        {},
         catalog.clinical,
         catalog.logit_reference,
         seed + 1,

@@ -211,11 +211,18 @@ def build_shape_model(
     shape: NormalPrior,
     labels: list[str],
 ) -> pm.Model:
-    r"""Joint PyMC model, batched over fits: :math:`r \sim N(\beta/k, \sigma_r^2)`."""
+    r"""Joint PyMC model, batched over fits: :math:`r \sim N(\beta/k, \sigma_r^2)`.
+
+    Sampled on :math:`\theta = \beta/k` (the log ratio of medians), whose prior given :math:`k`
+    is :math:`N(\mu_0/k, s_0^2/k^2)` (the same prior on :math:`\beta = k\theta`): the data pin
+    :math:`\theta` directly, which avoids the funnel of :math:`(\log k, \beta)` along
+    :math:`\beta = k r`. ``log_hr`` is :math:`k\theta`, derived after sampling.
+    """
     with pm.Model(coords={"fit": labels}) as model:
         log_k = pm.Normal("log_k", shape.mean, shape.sd, dims="fit")
-        log_hr = pm.Normal("log_hr", prior_means, prior_sds, dims="fit")
-        pm.Normal("r_hat", log_hr * pm.math.exp(-log_k), sigma_r, observed=r, dims="fit")
+        inverse_k = pm.math.exp(-log_k)
+        theta = pm.Normal("theta", prior_means * inverse_k, prior_sds * inverse_k, dims="fit")
+        pm.Normal("r_hat", theta, sigma_r, observed=r, dims="fit")
     return model
 
 
@@ -249,7 +256,9 @@ def fit_shape_marginalised(
             labels,
         )
         posterior = sample_once(model, seed=seed, settings=settings)
-        convergence = convergence_table(posterior, ["log_hr", "log_k"])
+        group = posterior["posterior"]
+        group["log_hr"] = np.exp(group["log_k"]) * group["theta"]
+        convergence = convergence_table(posterior, ["theta", "log_k"])
         posteriors[ANALYSIS] = posterior
     for label, (e, name, prior) in zip(labels, pairs, strict=True):
         common = {
