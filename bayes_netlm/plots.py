@@ -397,6 +397,9 @@ def shape_probability_figure(
             if np.isfinite(k_max) and k_max < float(rows["k"].max()):
                 ax.axvline(k_max, color=color, ls=":", lw=2)
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator([0.2, 0.3, 0.5, 1, 2, 3, 5]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0, 1)
         ax.set_xlabel("Weibull shape k (1 = exponential)")
         ax.set_title(f"{title}; dashed: marginalised over k")
