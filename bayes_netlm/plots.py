@@ -311,7 +311,8 @@ def forest_figure(
             headline = str(row["method"]) == "exact" or not has_exact
             check = not headline
             failed = str(row["method"]) == "pymc" and not bool(row["converged"])
-            color = "tab:red" if failed else ("0.15" if headline else "tab:blue")
+            exact = str(row["method"]) == "exact"
+            color = "tab:red" if failed else ("0.15" if exact else "tab:blue")
             name = (
                 "MCMC, NOT CONVERGED"
                 if failed
@@ -332,7 +333,7 @@ def forest_figure(
             ax.plot(
                 row["value"],
                 y,
-                marker="o" if check else "s",
+                marker="s" if exact else "o",
                 ms=5 if check else 8,
                 color=color,
                 mfc="white" if check else color,

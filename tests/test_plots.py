@@ -138,6 +138,11 @@ def test_forest_figure_keeps_one_analysis(table):
     markers = [ln for ln in figure.axes[0].get_lines() if ln.get_marker() == "s"]
     assert len(markers) == len(PRIORS)  # one headline per prior, none from the other analysis
     plt.close(figure)
+    mcmc_only = plots.forest_figure(table[table["method"] == "pymc"], "os_full", "hr", "OS")
+    legend = {t.get_text() for t in mcmc_only.axes[0].get_legend().get_texts()}
+    assert "MCMC (no closed form)" in legend and "Exact closed form" not in legend
+    assert not [ln for ln in mcmc_only.axes[0].get_lines() if ln.get_marker() == "s"]
+    plt.close(mcmc_only)
 
 
 def test_shape_probability_figure(tmp_path):
