@@ -432,8 +432,11 @@ clinically important (HR below {clinical.hr_important:g}: benefit; above {clinic
 harm; a risk difference beyond ±{clinical.rd_important:g}), or that it is practically negligible
 (HR between {lo:g} and {hi:g}; risk difference within ±{clinical.rd_equivalence:g}). Several prior
 sets are used so that the reader sees how much each conclusion depends on prior beliefs. Hazard
-ratios are reconstructed from the published medians and p-values assuming exponential survival,
-and each reconstruction is checked against what the group sizes allow.</p>
+ratios are reconstructed from the published medians and p-values assuming exponential survival
+(and again with the Weibull shape uncertain), and each reconstruction is checked against what the
+group sizes allow. Where a closed form exists it is the headline; MCMC is the check, with its Monte
+Carlo standard error. Under a flat or vague prior, P(HR &lt; 1) restates the published p-value
+(1 − p/2 on the side of the estimate); the prior sets are what add information.</p>
 <p><b>Sign convention.</b> HR = hazard({index}) / hazard({reference}): HR &lt; 1 favours
 {index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
 {_warnings_box(analysis)}

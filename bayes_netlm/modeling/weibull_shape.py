@@ -40,7 +40,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -247,6 +247,10 @@ def fit_shape_marginalised(
     posteriors = {}
     convergence = pd.DataFrame()
     if mcmc and shape.sd > 0:
+        # Under a narrow prior on log HR (s0 = 0.22) the prior of theta given k, sd s0/k, makes a
+        # mild funnel at large k; a higher acceptance target removed the rare divergence seen at
+        # 0.9 (seeds 10-15 of the bundled run: 0 divergences at 0.99, 1-2 in 2 of 6 at 0.9).
+        settings = replace(settings, target_accept=max(settings.target_accept, 0.99))
         model = build_shape_model(
             np.array([e.data.estimate for e, _, _ in pairs]),
             np.array([e.data.sampling_se for e, _, _ in pairs]),
