@@ -103,16 +103,36 @@ RATE_PROBABILITIES = {
 
 def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
     from bayes_netlm.modeling import hazard_ratio as hr_model
-    from bayes_netlm.summaries import hr_summary_exact, hr_summary_from_draws
+    from bayes_netlm.modeling import weibull_shape
+    from bayes_netlm.summaries import (
+        hr_summary_exact,
+        hr_summary_from_distribution,
+        hr_summary_from_draws,
+    )
 
     catalog = load_prior_catalog()
     clinical = _hr_threshold(catalog.clinical, args.threshold)
     prior = _prior(args.prior, "log_hr", catalog)
     assert isinstance(prior, NormalPrior)
+    shape = None
+    if args.shape is not None or args.shape_prior is not None:
+        if args.medians is None:
+            raise InputError.single("--shape", "applies to --medians only", "add --medians")
+        if args.shape is not None and args.shape_prior is not None:
+            raise InputError.single("--shape", "give --shape or --shape-prior", "drop one")
+        where = "--shape" if args.shape is not None else "--shape-prior"
+        shape = weibull_shape.parse_shape_prior(str(args.shape or args.shape_prior), where)
     if args.medians is not None:
         if args.p is None:
             raise InputError.single("--medians", "needs the two-sided --p", "add --p P")
         data = hr_model.from_medians(args.medians[0], args.medians[1], args.p)
+        if shape is not None and shape.sd == 0:  # a fixed shape k: log HR = k r, SE = k sigma_r
+            k = math.exp(shape.mean)
+            data = hr_model.LogHazardRatio(
+                k * data.estimate,
+                k * data.se,
+                f"{data.derivation}; Weibull shape k = {k:g}: log HR and SE times k",
+            )
     elif args.hr is None:
         raise InputError.single("--hr", "no estimate given", "give --hr X with --ci LO HI or --p P")
     elif args.ci is not None:
@@ -122,6 +142,7 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
     else:
         raise InputError.single("--hr", "needs --ci LO HI or --p P", "add one of them")
     exact = hr_summary_exact(hr_model.conjugate_posterior(prior, data), clinical)
+    notes: list[str] = []
     result: dict[str, Any] = {
         "input": {"log_hr": data.estimate, "se": data.se, "derivation": data.derivation},
         "prior": str(prior),
@@ -130,6 +151,59 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
         "probabilities": _probabilities(exact, HR_PROBABILITIES),
         "thresholds": {"important": clinical.hr_important, "mirror": clinical.hr_harm},
     }
+    if args.n is not None:
+        check = hr_model.information_check(data, args.n[0], args.n[1])
+        result["information_check"] = {
+            "implied": check.implied,
+            "hard_bounds": [check.lowest, check.highest],
+            "plausible_lowest": check.plausible_lowest,
+            "within_bounds": check.within_bounds,
+            "plausible": check.plausible,
+            "consistent": check.consistent,
+            "message": check.message,
+        }
+        notes.append(f"information check: {check.message}")
+        if not check.consistent:
+            notes.append(
+                "the numbers do not fit proportional hazards (curves may cross): even the "
+                "direction of P(HR < 1) is unsafe"
+            )
+    elif args.medians is not None:
+        notes.append("information check skipped: give the group sizes with --n INDEX REFERENCE")
+    restated = hr_model.p_value_restated(exact["p_below_1"].value, data, args.p)
+    if restated is not None and args.ci is None:
+        notes.append(restated)
+    if shape is not None and shape.sd > 0:
+        mixture = weibull_shape.shape_marginal_posterior(data, prior, shape)
+        marginal = hr_summary_from_distribution(mixture.log_hr, clinical)
+        block: dict[str, Any] = {
+            "shape_prior": str(shape),
+            "method": "exact Normal mixture over the Weibull shape (Gauss-Hermite in log k)",
+            "posterior_mean_k": mixture.shape_mean,
+            "estimate": {"measure": "HR", **_interval(marginal, "hr")},
+            "probabilities": _probabilities(marginal, HR_PROBABILITIES),
+        }
+        if not args.exact_only:
+            evidence = hr_model.HazardRatioEvidence("hr", "hazard ratio", data, args.p)
+            fit = weibull_shape.fit_shape_marginalised(
+                [evidence], {"prior": prior}, shape, clinical, args.seed
+            )
+            draws = fit.posteriors[weibull_shape.ANALYSIS].posterior["log_hr"].values
+            mcmc = hr_summary_from_draws(draws, clinical)
+            block["mcmc_check"] = {
+                "estimate": {"measure": "HR", **_interval(mcmc, "hr")},
+                "probabilities": _probabilities(mcmc, HR_PROBABILITIES),
+                "probabilities_mcse": _probability_mcses(mcmc, HR_PROBABILITIES),
+                "converged": bool(fit.convergence["converged"].all()),
+            }
+        result["weibull_shape"] = block
+        hr_block = block["estimate"]
+        notes.append(
+            f"Weibull shape {shape} marginalised: HR {hr_block['median']:.3f} "
+            f"({hr_block['ci95'][0]:.3f} to {hr_block['ci95'][1]:.3f}), "
+            f"P(HR < 1) = {marginal['p_below_1'].value:.3f}, "
+            f"P(HR < {clinical.hr_important:g}) = {marginal['p_benefit'].value:.3f}"
+        )
     if not args.exact_only:
         evidence = hr_model.HazardRatioEvidence("hr", "hazard ratio", data)
         fit = hr_model.fit_hazard_ratios([evidence], {"prior": prior}, clinical, args.seed)
@@ -141,6 +215,7 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
             "probabilities_mcse": _probability_mcses(mcmc, HR_PROBABILITIES),
             "converged": bool(fit.convergence["converged"].all()),
         }
+    result["notes"] = notes
     return result
 
 
@@ -386,6 +461,7 @@ def _format_result(result: dict[str, Any]) -> str:
         lines.append(f"{name}: median {block['median']:.3f}, 95 % CrI {lo:.3f} to {hi:.3f}")
     for name, value in result["probabilities"].items():
         lines.append(f"P({name}) = {value:.3f}")
+    lines += [f"note: {note}" for note in result.get("notes", [])]
     if "mcmc_check" in result:
         check = result["mcmc_check"]
         first = next(iter(check.get("estimates", {"HR": check.get("estimate")}).items()))
@@ -434,6 +510,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     hr.add_argument("--prior", default="vague", help="prior set name or normal:MEAN,SD on log HR")
     hr.add_argument("--threshold", type=float, help="clinically important HR (default 0.7)")
+    hr.add_argument(
+        "--n", type=int, nargs=2, metavar=("INDEX", "REFERENCE"), help="group sizes (info check)"
+    )
+    hr.add_argument("--shape", type=float, help="fixed Weibull shape k for --medians (HR^k)")
+    hr.add_argument(
+        "--shape-prior", help="uncertain Weibull shape for --medians: lognormal:MU,SIGMA on log k"
+    )
 
     rates = sub.add_parser("rates", help="compare two proportions (counts may be rounded)")
     rates.add_argument("--index", nargs=2, metavar=("NAME", "K/N"), required=True)

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from bayes_netlm.evidence.published import PublishedStudy, SurvivalSummary
@@ -20,7 +21,15 @@ from bayes_netlm.modeling.hazard_ratio import (
 from bayes_netlm.modeling.rates import fit_rates
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
-from bayes_netlm.priors import NormalPrior, PriorCatalog
+from bayes_netlm.modeling.weibull_shape import (
+    ANALYSIS as SHAPE_ANALYSIS,
+)
+from bayes_netlm.modeling.weibull_shape import (
+    conditional_probabilities,
+    consistent_shapes,
+    fit_shape_marginalised,
+)
+from bayes_netlm.priors import NormalPrior, PriorCatalog, RatePrior
 from bayes_netlm.psense_models import hazard_ratio_psense, rates_psense
 from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
 from bayes_netlm.spec import RunSpec, SensitivitySpec
@@ -31,6 +40,8 @@ __all__ = [
     "analyse_published",
     "hazard_ratio_evidence",
     "published_sensitivity",
+    "shape_consistency",
+    "shape_curves",
 ]
 
 
@@ -45,16 +56,31 @@ class PublishedAnalysis:
     hr_evidence: list[HazardRatioEvidence]
     hazard_ratios: FitResult
     rates: FitResult
+    #: the summary-level HRs with the Weibull shape marginalised (``analysis=summary_hr_weibull``)
+    shape: FitResult | None = None
+    #: P(HR < c | k) against the shape k under the reference prior, one row per endpoint x k
+    shape_curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per endpoint, the shapes for which the medians and p-value pass the information check
+    shape_consistency: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shape_prior: NormalPrior | None = None
+    #: rate comparison -> prior set name -> prior (per-outcome sets differ between comparisons)
+    rate_priors: dict[str, dict[str, RatePrior]] = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:
         """All summary rows, hazard ratios first."""
-        return pd.concat([self.hazard_ratios.table, self.rates.table], ignore_index=True)
+        frames = [self.hazard_ratios.table]
+        if self.shape is not None:
+            frames.append(self.shape.table)
+        frames.append(self.rates.table)
+        return pd.concat(frames, ignore_index=True)
 
     @property
     def convergence(self) -> pd.DataFrame:
         """Convergence of every MCMC fit."""
         frames = [self.hazard_ratios.convergence.assign(analysis="summary_hr")]
+        if self.shape is not None and not self.shape.convergence.empty:
+            frames.append(self.shape.convergence.assign(analysis=SHAPE_ANALYSIS))
         frames.append(self.rates.convergence.assign(analysis="rates"))
         return pd.concat(frames).reset_index()
 
@@ -79,15 +105,82 @@ def analyse_published(
         name: catalog.get(name, f"{spec.path.name} summary_hazard_ratio").log_hr
         for name in spec.hr_prior_sets
     }
-    rate_priors = {
-        name: catalog.get(name, f"{spec.path.name} rates").rates for name in spec.rate_prior_sets
+    # every comparison's priors, per-outcome sets included (unknown names are an InputError)
+    per_endpoint = {
+        c.name: {
+            name: prior
+            for name in spec.rate_prior_sets
+            if (prior := catalog.rate_prior(name, c.name, f"{spec.path.name} rates")) is not None
+        }
+        for c in study.rates
     }
     evidence = [hazard_ratio_evidence(s) for s in study.survival]
     hazard_ratios = fit_hazard_ratios(evidence, hr_priors, catalog.clinical, seed, settings)
     rates = fit_rates(
-        study.rates, rate_priors, catalog.clinical, catalog.logit_reference, seed + 1, settings
+        study.rates,
+        {},
+        catalog.clinical,
+        catalog.logit_reference,
+        seed + 1,
+        settings,
+        per_endpoint=per_endpoint,
     )
-    return PublishedAnalysis(study, catalog, spec, seed, evidence, hazard_ratios, rates)
+    shape_prior = catalog.shape_prior or NormalPrior(0.0, 0.5, "log_k")
+    shape = fit_shape_marginalised(
+        evidence, hr_priors, shape_prior, catalog.clinical, seed + 3, settings
+    )
+    reference = spec.sensitivity.reference_prior if spec.sensitivity else next(iter(hr_priors))
+    return PublishedAnalysis(
+        study,
+        catalog,
+        spec,
+        seed,
+        evidence,
+        hazard_ratios,
+        rates,
+        shape,
+        shape_curves(evidence, hr_priors.get(reference, next(iter(hr_priors.values()))), catalog),
+        shape_consistency(evidence),
+        shape_prior,
+        per_endpoint,
+    )
+
+
+#: Shapes at which the P(HR < c | k) curves are tabulated (log-spaced, k = 1 included).
+SHAPE_GRID = np.exp(np.linspace(np.log(0.2), np.log(5.0), 61))
+
+
+def shape_curves(
+    evidence: list[HazardRatioEvidence], prior: NormalPrior, catalog: PriorCatalog
+) -> pd.DataFrame:
+    """P(HR < 1 | k) and P(HR < important | k) against the shape, one row per endpoint x k."""
+    important = catalog.clinical.hr_important
+    frames = []
+    for e in evidence:
+        probabilities = conditional_probabilities(e.data, prior, SHAPE_GRID, [1.0, important])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "endpoint": e.name,
+                    "label": e.label,
+                    "prior_spec": str(prior),
+                    "k": SHAPE_GRID,
+                    "p_below_1": probabilities[:, 0],
+                    "p_benefit": probabilities[:, 1],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def shape_consistency(evidence: list[HazardRatioEvidence]) -> pd.DataFrame:
+    """Per endpoint, the shapes for which the information 1/(k SE)^2 passes the check."""
+    rows = []
+    for e in evidence:
+        if e.check is None:
+            continue
+        rows.append({"endpoint": e.name, "label": e.label, **consistent_shapes(e.data, e.check)})
+    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -131,6 +224,7 @@ def published_sensitivity(
                 analysis.rates.posteriors,
                 analysis.study.rates,
                 rate_priors,
+                per_endpoint=analysis.rate_priors,
             ).assign(analysis="rates"),
         ],
         ignore_index=True,

@@ -30,6 +30,7 @@ __all__ = [
     "hr_reference_lines",
     "rank_figure",
     "rd_posterior_figure",
+    "shape_probability_figure",
 ]
 
 HR_XLABEL = "Hazard ratio (cystic / solid)"
@@ -258,26 +259,32 @@ def rd_posterior_figure(
     return figure
 
 
-def forest_figure(table: pd.DataFrame, endpoint: str, quantity: str, label: str) -> Figure:
-    """Median and 95 % interval of one effect under every prior set, PyMC and exact marked apart.
+def forest_figure(
+    table: pd.DataFrame, endpoint: str, quantity: str, label: str, analysis: str | None = None
+) -> Figure:
+    """Median and 95 % interval of one effect under every prior set: exact headline, MCMC check.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Tidy summary table (columns ``endpoint, prior, method, quantity, value, lower, upper,
-        converged``).
+        Tidy summary table (columns ``analysis, endpoint, prior, method, quantity, value, lower,
+        upper, converged``).
     endpoint : str
         Endpoint or comparison name.
     quantity : {"hr", "rd", "rr", "or"}
         The effect to show; ratios get a log axis and a reference line at 1, ``rd`` at 0.
     label : str
         Reader label used in the title.
+    analysis : str, optional
+        Keep only rows of this analysis (e.g. ``"summary_hr"``: the shape-marginalised rows share
+        the endpoint names).
 
     Returns
     -------
     matplotlib.figure.Figure
-        PyMC rows are filled circles (red if that fit did not converge), exact closed-form rows
-        open squares.
+        Exact closed-form rows (the headline) are filled dark squares with thick lines; MCMC rows
+        (the check) small open circles beneath them, red if that fit did not converge. Without a
+        closed form the MCMC row is drawn as the headline.
 
     Raises
     ------
@@ -288,33 +295,48 @@ def forest_figure(table: pd.DataFrame, endpoint: str, quantity: str, label: str)
     if quantity not in EFFECT_XLABELS:
         raise ValueError(f"forest plots show effects {sorted(EFFECT_XLABELS)}, not {quantity!r}")
     rows = table[(table["endpoint"] == endpoint) & (table["quantity"] == quantity)]
+    if analysis is not None:
+        rows = rows[rows["analysis"] == analysis]
     if rows.empty:
         raise ValueError(f"no {quantity!r} rows for endpoint {endpoint!r} in the table")
     priors = list(dict.fromkeys(rows["prior"]))
 
     figure, ax = _new_figure(7.5, 1.2 + 0.6 * len(priors))
-    offsets = {"pymc": 0.15, "exact": -0.15}
     shown: set[str] = set()
     for position, prior in enumerate(priors):
         y_base = len(priors) - 1 - position
-        for _, row in rows[rows["prior"] == prior].iterrows():
-            method = str(row["method"])
-            y = y_base + offsets.get(method, 0.0)
-            failed = method == "pymc" and not bool(row["converged"])
-            color = "tab:red" if failed else ("tab:blue" if method == "pymc" else "0.25")
+        group = rows[rows["prior"] == prior]
+        has_exact = bool((group["method"] == "exact").any())
+        for _, row in group.iterrows():
+            headline = str(row["method"]) == "exact" or not has_exact
+            check = not headline
+            failed = str(row["method"]) == "pymc" and not bool(row["converged"])
+            exact = str(row["method"]) == "exact"
+            color = "tab:red" if failed else ("0.15" if exact else "tab:blue")
             name = (
-                "PyMC, NOT CONVERGED"
+                "MCMC, NOT CONVERGED"
                 if failed
-                else ("PyMC (MCMC)" if method == "pymc" else "Exact closed form")
+                else (
+                    ("Exact closed form" if row["method"] == "exact" else "MCMC (no closed form)")
+                    if headline
+                    else "MCMC check"
+                )
             )
-            ax.plot([row["lower"], row["upper"]], [y, y], color=color, lw=2, solid_capstyle="butt")
+            y = y_base - (0.2 if check else 0.0)
+            ax.plot(
+                [row["lower"], row["upper"]],
+                [y, y],
+                color=color,
+                lw=1 if check else 2.5,
+                solid_capstyle="butt",
+            )
             ax.plot(
                 row["value"],
                 y,
-                marker="o" if method == "pymc" else "s",
-                ms=7,
+                marker="s" if exact else "o",
+                ms=5 if check else 8,
                 color=color,
-                mfc=color if method == "pymc" else "white",
+                mfc="white" if check else color,
                 ls="none",
                 label=None if name in shown else name,
             )
@@ -329,6 +351,66 @@ def forest_figure(table: pd.DataFrame, endpoint: str, quantity: str, label: str)
     ax.set_ylabel("Prior set")
     ax.set_title(label)
     ax.legend(fontsize="small", loc="best")
+    return figure
+
+
+def shape_probability_figure(
+    curves: pd.DataFrame,
+    marginal: pd.DataFrame,
+    consistency: pd.DataFrame,
+    clinical: ClinicalThresholds,
+    shape_interval: tuple[float, float],
+) -> Figure:
+    """P(HR < 1) and P(HR < important) against the Weibull shape k, one line per endpoint.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        ``endpoint, label, k, p_below_1, p_benefit`` (conditional on k, one prior).
+    marginal : pandas.DataFrame
+        Summary rows of the shape-marginalised fit under the same prior (``endpoint, quantity,
+        value``): drawn as dashed horizontal lines.
+    consistency : pandas.DataFrame
+        ``endpoint, k_max_plausible``: shapes above it are marked implausible (dotted line).
+    clinical : ClinicalThresholds
+    shape_interval : tuple of float
+        The prior's central 95 % range of k, shaded.
+
+    """
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True, layout="constrained")
+    panels = (
+        ("p_below_1", "P(HR < 1 | k)"),
+        ("p_benefit", f"P(HR < {clinical.hr_important:g} | k)"),
+    )
+    limits = consistency.set_index("endpoint")["k_max_plausible"] if len(consistency) else {}
+    for ax, (quantity, title) in zip(axes, panels, strict=True):
+        ax.axvspan(*shape_interval, color="0.92", label="Prior 95 % range of k")
+        ax.axvline(1.0, color="black", lw=0.8, ls="-.")
+        for i, (endpoint, rows) in enumerate(curves.groupby("endpoint", sort=False)):
+            color = f"C{i}"
+            ax.plot(rows["k"], rows[quantity], color=color, lw=2, label=str(rows["label"].iloc[0]))
+            value = marginal[
+                (marginal["endpoint"] == endpoint) & (marginal["quantity"] == quantity)
+            ]
+            if not value.empty:
+                ax.axhline(float(value["value"].iloc[0]), color=color, ls="--", lw=1)
+            k_max = limits.get(endpoint, np.inf) if len(limits) else np.inf
+            if np.isfinite(k_max) and k_max < float(rows["k"].max()):
+                ax.axvline(k_max, color=color, ls=":", lw=2)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator([0.2, 0.3, 0.5, 1, 2, 3, 5]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("Weibull shape k (1 = exponential)")
+        ax.set_title(f"{title}; dashed: marginalised over k")
+    axes[0].set_ylabel("Posterior probability")
+    axes[0].legend(fontsize="x-small", loc="best")
+    figure.suptitle(
+        "Summary-level HR = (median solid / median cystic)^k: dotted = largest k at which the "
+        "medians and p-value are plausible",
+        fontsize="small",
+    )
     return figure
 
 

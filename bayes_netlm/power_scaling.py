@@ -152,7 +152,11 @@ def psense_fit(
     if np.ptp(log_prior) < 1e-12:
         # A flat prior (e.g. Beta(1, 1) on both rates): power-scaling it changes nothing, and
         # ArviZ's Pareto smoothing cannot take constant weights.
-        flat = "flat prior: scaling it changes nothing; the posterior is the likelihood's"
+        flat = (
+            "flat prior: power-scaling cannot perturb it, so this diagnostic is silent about "
+            "prior dependence; the flat prior is still a choice that can drive the answer "
+            "(compare the Jeffreys and informative priors)"
+        )
         return pd.DataFrame(
             [
                 {
@@ -288,8 +292,8 @@ def _reading(diagnosis: str, likelihood: float, threshold: float, name: str) -> 
     """One plain-language sentence for ArviZ's diagnosis of one variable."""
     if diagnosis == DIAGNOSIS_CONFLICT:
         return (
-            f"prior-data conflict: the prior and the data pull {name} in different directions;"
-            " the answer depends on the prior"
+            f"potential prior-data conflict (ArviZ): scaling the prior and scaling the likelihood"
+            f" both move the posterior of {name}; the answer depends on the prior"
         )
     if diagnosis == DIAGNOSIS_STRONG_PRIOR:
         return (

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "NormalPrior",
     "PriorCatalog",
     "PriorSet",
+    "RatePriorSet",
     "load_prior_catalog",
     "parse_prior",
 ]
@@ -56,7 +57,7 @@ class NormalPrior:
     scale: str = "log_hr"
 
     def __str__(self) -> str:
-        name = "normal" if self.scale == "log_hr" else "logor"
+        name = {"log_hr": "normal", "log_k": "lognormal"}.get(self.scale, "logor")
         return f"{name}:{self.mean:.4g},{self.sd:.4g}"
 
 
@@ -102,6 +103,24 @@ class PriorSet:
 
 
 @dataclass(frozen=True)
+class RatePriorSet:
+    """A rates-only prior set, per outcome: ``default`` for every rate, ``outcomes`` by name.
+
+    Declared as ``[rate_priors.NAME]`` with ``all = "beta:A,B"`` and/or one key per outcome
+    (e.g. ``mortality = "beta:1.6,78.4"``); an outcome with neither gets no fit under the set.
+    """
+
+    name: str
+    rationale: str
+    default: RatePrior | None
+    outcomes: dict[str, RatePrior]
+
+    def for_outcome(self, outcome: str) -> RatePrior | None:
+        """The prior for one rate comparison, None when the set says nothing about it."""
+        return self.outcomes.get(outcome, self.default)
+
+
+@dataclass(frozen=True)
 class PriorCatalog:
     """Every named set, the clinical thresholds they derive from, and the baseline prior."""
 
@@ -109,6 +128,17 @@ class PriorCatalog:
     clinical: ClinicalThresholds
     logit_reference: NormalPrior
     path: str
+    rate_priors: dict[str, RatePriorSet] = field(default_factory=dict)
+    shape_prior: NormalPrior | None = None
+
+    def rate_prior(self, name: str, outcome: str, where: str) -> RatePrior | None:
+        """The rate prior of a set for one outcome: a rates-only set first, then a full set."""
+        if name in self.rate_priors:
+            return self.rate_priors[name].for_outcome(outcome)
+        if name not in self.sets:
+            choices = ", ".join([*self.sets, *self.rate_priors])
+            raise InputError.single(where, f"unknown prior set {name!r}", f"use one of {choices}")
+        return self.sets[name].rates
 
     def get(self, name: str, where: str) -> PriorSet:
         """Look a set up by name; an unknown name is an :class:`InputError` naming the choices."""
@@ -254,7 +284,45 @@ def load_prior_catalog(path: str | Path = DEFAULT_PRIOR_FILE) -> PriorCatalog:
         problems.extend(error.problems)
     if not sets:
         problems.append(Problem(path.name, "no [prior_sets.*] tables", "declare at least one set"))
+    rate_priors = _rate_prior_sets(document.get("rate_priors", {}), path.name, clinical, problems)
+    shape_prior = None
+    if "weibull_shape" in document:
+        try:
+            shape = parse_prior(
+                str(document["weibull_shape"].get("log_k", "")),
+                "log_hr",
+                f"{path.name} [weibull_shape].log_k",
+            )
+            shape_prior = NormalPrior(shape.mean, shape.sd, "log_k")  # type: ignore[union-attr]
+        except InputError as error:
+            problems.extend(error.problems)
     if problems:
         raise InputError(problems)
     assert isinstance(logit_reference, NormalPrior)
-    return PriorCatalog(sets, clinical, logit_reference, str(path))
+    return PriorCatalog(sets, clinical, logit_reference, str(path), rate_priors, shape_prior)
+
+
+def _rate_prior_sets(
+    tables: dict[str, Any], file: str, clinical: ClinicalThresholds, problems: list[Problem]
+) -> dict[str, RatePriorSet]:
+    """Parse ``[rate_priors.NAME]`` tables; malformed priors are appended to ``problems``."""
+    out: dict[str, RatePriorSet] = {}
+    for name, table in tables.items():
+        default: RatePrior | None = None
+        outcomes: dict[str, RatePrior] = {}
+        for key, value in table.items():
+            if key in ("rationale", "source"):
+                continue
+            try:
+                prior = parse_prior(
+                    str(value), "rates", f"{file} [rate_priors.{name}].{key}", clinical
+                )
+            except InputError as error:
+                problems.extend(error.problems)
+                continue
+            if key == "all":
+                default = prior
+            else:
+                outcomes[key] = prior
+        out[name] = RatePriorSet(name, str(table.get("rationale", "")), default, outcomes)
+    return out

@@ -72,12 +72,18 @@ def rates_psense(
     posteriors: Mapping[str, xr.DataTree],
     comparisons: Sequence[RateEvidence],
     priors: Mapping[str, RatePrior],
+    per_endpoint: Mapping[str, Mapping[str, RatePrior]] | None = None,
 ) -> pd.DataFrame:
-    """Power-scaling diagnostics of every rate fit (both prior families)."""
+    """Power-scaling diagnostics of every rate fit (both prior families).
+
+    ``per_endpoint`` (comparison -> prior name -> prior) overrides ``priors`` where it has the
+    comparison, as in :func:`bayes_netlm.modeling.rates.fit_rates`.
+    """
     by_name = {c.name: c for c in comparisons}
+    overrides = per_endpoint or {}
 
     def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
-        prior, counts = priors[prior_name], by_name[endpoint]
+        prior, counts = overrides.get(endpoint, priors)[prior_name], by_name[endpoint]
         p_i, p_r = fit["p_index"].values, fit["p_reference"].values
         if isinstance(prior, BetaPrior):
             log_prior = stats.beta.logpdf(p_i, prior.a, prior.b) + stats.beta.logpdf(

@@ -14,7 +14,7 @@ from html import escape
 
 import pandas as pd
 
-from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
+from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence, p_value_restated
 from bayes_netlm.modeling.sampling import ESS_MIN, RHAT_MAX
 from bayes_netlm.modeling.weibull import SurvivalFit
 from bayes_netlm.patient_analysis import SurvivalAnalysis
@@ -90,16 +90,36 @@ def _value_text(row: pd.Series, quantity: str) -> str:
     return _fixed(row["value"], 3)
 
 
+def _mcse_text(row: pd.Series, quantity: str) -> str:
+    """The MCSE of an MCMC value (and of both interval limits for effects)."""
+    if quantity in EFFECTS or not quantity.startswith("p_"):
+        decimals = 3 if quantity == "rd" else 2
+        limits = (_fixed(row[c], decimals + 1) for c in ("mcse_lower", "mcse_upper"))
+        return f"MCSE {_fixed(row['mcse_value'], decimals + 1)} ({' to '.join(limits)})"
+    return f"MCSE {_fixed(row['mcse_value'], 3)}"
+
+
 def _cell(rows: pd.DataFrame, quantity: str) -> str:
-    """PyMC value with the exact closed-form value beneath it, where each exists."""
-    parts = []
-    for method, prefix in (("pymc", ""), ("exact", "exact: ")):
-        match = rows[(rows["method"] == method) & (rows["quantity"] == quantity)]
-        if match.empty:
-            continue
-        text = prefix + _value_text(match.iloc[0], quantity)
-        parts.append(f'<span class="exact">{text}</span>' if method == "exact" else text)
-    return "<br>".join(parts) if parts else DASH
+    """The exact closed form as the headline, the MCMC check beneath it with its MCSE.
+
+    Without a closed form the MCMC value is the headline, its MCSE beside it.
+    """
+    found = {
+        method: match.iloc[0]
+        for method in ("exact", "pymc")
+        if not (match := rows[(rows["method"] == method) & (rows["quantity"] == quantity)]).empty
+    }
+    if not found:
+        return DASH
+    if "pymc" in found:
+        mcmc = found["pymc"]
+        mcmc_text = f"{_value_text(mcmc, quantity)}; {_mcse_text(mcmc, quantity)}"
+    if "exact" not in found:
+        return mcmc_text
+    headline = f"<b>{_value_text(found['exact'], quantity)}</b>"
+    if "pymc" not in found:
+        return headline
+    return f'{headline}<br><span class="exact">MCMC check: {mcmc_text}</span>'
 
 
 def _converged(rows: pd.DataFrame) -> bool | None:
@@ -150,7 +170,7 @@ def _effect_table(
     return _table(header, body)
 
 
-def _evidence_block(evidence: HazardRatioEvidence | None) -> str:
+def _evidence_block(evidence: HazardRatioEvidence | None, rows: pd.DataFrame) -> str:
     if evidence is None:
         return ""
     data = evidence.data
@@ -163,6 +183,18 @@ def _evidence_block(evidence: HazardRatioEvidence | None) -> str:
         css = "note" if evidence.check.consistent else "warning"
         message = escape(evidence.check.message)
         parts.append(f'<p class="{css}"><b>Consistency check:</b> {message}</p>')
+        if not evidence.check.consistent:
+            parts.append(
+                '<p class="warning"><b>Even the direction is unsafe here.</b> The published '
+                "medians and p-value do not fit proportional hazards (the curves may cross, e.g. "
+                "early apparent progression of cystic lesions); one hazard ratio then does not "
+                "describe them, and P(HR &lt; 1) below is not the probability that the cystic "
+                "group does better over follow-up.</p>"
+            )
+    for _, row in rows[(rows["method"] == "exact") & (rows["quantity"] == "p_below_1")].iterrows():
+        note = p_value_restated(float(row["value"]), data, evidence.paper_p)
+        if note is not None:
+            parts.append(f'<p class="note"><b>{escape(str(row["prior"]))} prior:</b> {note}</p>')
     return "".join(parts)
 
 
@@ -173,15 +205,59 @@ def _hr_sections(analysis: PublishedAnalysis) -> str:
     evidence = {e.name: e for e in analysis.hr_evidence}
     out = ['<h2 id="hazard-ratios">Hazard ratios (survival endpoints)</h2>']
     out.append(
-        "<p>Each row is one prior set. The main value is from MCMC (PyMC); beneath it, in grey, "
-        "the exact conjugate (Normal-Normal) result, which the MCMC value should match to about "
-        "two decimals. HR is the posterior median with its 95 % credible interval.</p>"
+        "<p>Each row is one prior set. The headline (bold) is the exact conjugate (Normal-Normal) "
+        "result; beneath it, in grey, the MCMC (PyMC) check with its Monte Carlo standard error "
+        "(ArviZ MCSE), which should lie within about 4 MCSE of the headline. HR is the posterior "
+        "median with its 95 % credible interval.</p>"
     )
     for endpoint, rows in hr.groupby("endpoint", sort=False):
         label = escape(str(rows["label"].iloc[0]))
         out.append(f"<h3>{label} <code>{escape(str(endpoint))}</code></h3>")
-        out.append(_evidence_block(evidence.get(str(endpoint))))
+        out.append(_evidence_block(evidence.get(str(endpoint)), rows))
         out.append(_effect_table(rows, HR_QUANTITIES, clinical))
+    return "\n".join(out)
+
+
+def _shape_section(analysis: PublishedAnalysis) -> str:
+    """The summary-level HRs with the Weibull shape marginalised, and the shapes that fit."""
+    if analysis.shape is None or analysis.shape_prior is None:
+        return ""
+    table = analysis.shape.table
+    prior = analysis.shape_prior
+    k_lo, k_hi = (math.exp(prior.mean + z * prior.sd) for z in (-1.959964, 1.959964))
+    out = ['<h2 id="weibull-shape">The Weibull assumption at summary level</h2>']
+    out.append(
+        "<p>Under Weibull survival with a common shape k the published medians give "
+        "HR = (median solid / median cystic)<sup>k</sup>; the tables above take k = 1 "
+        f"(exponential). Here k is uncertain: log k ~ Normal({prior.mean:g}, {prior.sd:g}), "
+        f"95 % of the prior on k between {k_lo:.2f} and {k_hi:.2f} (rationale in "
+        "<code>models/prior_sets.toml</code>, <code>[weibull_shape]</code>). Given k the "
+        "posterior of log HR is conjugate Normal and the posterior weight of k is "
+        "p(k) · k · N(k r; μ<sub>0</sub>, k²σ<sub>r</sub>² + s<sub>0</sub>²), so the headline "
+        "(bold) is an exact Normal mixture over a quadrature grid in k; the MCMC fit of the "
+        "joint model is the check beneath it, with its MCSE. The figure of P(HR &lt; 1) and "
+        "P(HR &lt; 0.7) against k is in the figures section.</p>"
+    )
+    consistency = analysis.shape_consistency
+    for endpoint, rows in table.groupby("endpoint", sort=False):
+        label = escape(str(rows["label"].iloc[0]))
+        out.append(f"<h3>{label} <code>{escape(str(endpoint))}</code>, shape marginalised</h3>")
+        match = consistency[consistency["endpoint"] == endpoint] if len(consistency) else None
+        if match is not None and not match.empty:
+            c = match.iloc[0]
+            out.append(
+                "<p><b>Shapes consistent with the information check</b> (information "
+                f"1/(k·SE)²): within the hard bounds for k from {_fixed(c.k_min_bounds, 2)} to "
+                f"{_fixed(c.k_max_bounds, 2)}; plausible under light early censoring only for "
+                f"k ≤ {_fixed(c.k_max_plausible, 2)}"
+                + (
+                    ", i.e. hazards that fall steeply after an early burst of events: the "
+                    "exponential (k = 1) is outside that range.</p>"
+                    if c.k_max_plausible < 1
+                    else ".</p>"
+                )
+            )
+        out.append(_effect_table(rows, HR_QUANTITIES, analysis.catalog.clinical))
     return "\n".join(out)
 
 
@@ -207,7 +283,9 @@ def _rates_section(analysis: PublishedAnalysis) -> str:
     out.append(
         "<p>RD = rate(cystic) − rate(solid); RR and OR compare cystic with solid. Effects are "
         "posterior medians with 95 % credible intervals. Where an exact closed form exists "
-        "(independent Beta priors) it is shown in grey beneath the MCMC value; the rounding of "
+        "(independent Beta priors: a Beta mixture) it is the headline (bold) and the MCMC value, "
+        "with its Monte Carlo standard error, is the check beneath it; log-OR priors have no "
+        "closed form, so their MCMC value is the headline with its MCSE. The rounding of "
         "published percentages is handled in the model.</p>"
     )
     if rates.empty:
@@ -216,8 +294,46 @@ def _rates_section(analysis: PublishedAnalysis) -> str:
         label = escape(str(rows["label"].iloc[0]))
         out.append(f"<h3>{label} <code>{escape(str(endpoint))}</code></h3>")
         out.append(_published_counts(analysis, str(endpoint)))
+        out.append(_prior_dependence(rows, clinical))
         out.append(_effect_table(rows, RATE_QUANTITIES, clinical))
     return "\n".join(out)
+
+
+PRIOR_DEPENDENCE = ("rd", "rr", "p_rd_above_0", "p_rd_above_important", "p_rr_below_1")
+
+
+def _prior_dependence(rows: pd.DataFrame, clinical: ClinicalThresholds) -> str:
+    """The key rate quantities under every prior side by side (exact where it exists)."""
+    priors = list(dict.fromkeys(rows["prior"]))
+    specs = rows.drop_duplicates("prior").set_index("prior")["prior_spec"]
+    header = ["Quantity"] + [
+        f"{escape(str(p))}<br><code>{escape(str(specs[p]))}</code>" for p in priors
+    ]
+    body = []
+    for quantity in PRIOR_DEPENDENCE:
+        cells = [escape(quantity_label(quantity, clinical))]
+        for prior in priors:
+            group = rows[(rows["prior"] == prior) & (rows["quantity"] == quantity)]
+            best = (
+                group[group["method"] == "exact"] if (group["method"] == "exact").any() else group
+            )
+            cells.append(DASH if best.empty else _value_text(best.iloc[0], quantity))
+        body.append(("", cells))
+    above = rows[(rows["quantity"] == "p_rd_above_0") & (rows["method"] == "exact")]
+    spread = ""
+    if len(above) > 1:
+        lo, hi = above.loc[above["value"].idxmin()], above.loc[above["value"].idxmax()]
+        spread = (
+            f" Here P(RD &gt; 0) runs from {lo['value']:.3f} ({escape(str(lo['prior']))}) to "
+            f"{hi['value']:.3f} ({escape(str(hi['prior']))}): a conclusion that changes this "
+            "much with the prior rests on the prior, not on the data."
+        )
+    return (
+        "<p><b>Prior dependence, side by side</b> (exact Beta-mixture values where they exist; "
+        "vague = flat Beta(1, 1), jeffreys = Beta(½, ½), informative = published rates after "
+        "liver resection for neuroendocrine liver metastases, sources in "
+        f"<code>models/prior_sets.toml</code>).{spread}</p>" + _table(header, body)
+    )
 
 
 def _convergence_section(analysis: PublishedAnalysis) -> str:
@@ -320,8 +436,11 @@ clinically important (HR below {clinical.hr_important:g}: benefit; above {clinic
 harm; a risk difference beyond ±{clinical.rd_important:g}), or that it is practically negligible
 (HR between {lo:g} and {hi:g}; risk difference within ±{clinical.rd_equivalence:g}). Several prior
 sets are used so that the reader sees how much each conclusion depends on prior beliefs. Hazard
-ratios are reconstructed from the published medians and p-values assuming exponential survival,
-and each reconstruction is checked against what the group sizes allow.</p>
+ratios are reconstructed from the published medians and p-values assuming exponential survival
+(and again with the Weibull shape uncertain), and each reconstruction is checked against what the
+group sizes allow. Where a closed form exists it is the headline; MCMC is the check, with its Monte
+Carlo standard error. Under a flat or vague prior, P(HR &lt; 1) restates the published p-value
+(1 − p/2 on the side of the estimate); the prior sets are what add information.</p>
 <p><b>Sign convention.</b> HR = hazard({index}) / hazard({reference}): HR &lt; 1 favours
 {index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
 {_warnings_box(analysis)}
@@ -513,8 +632,10 @@ def sensitivity_section(
     out.append(
         "<p>Each fit's prior (and likelihood) is raised to a power near 1 and the change in the "
         "posterior measured (cumulative Jensen-Shannon distance per unit of log-power; 0.05 is "
-        "ArviZ's threshold). Prior-data conflict: both move the posterior, so prior and data "
-        "disagree. Strong prior / weak likelihood: the prior drives the answer.</p>"
+        "ArviZ's threshold). Potential prior-data conflict (ArviZ's diagnosis): scaling the prior "
+        "and scaling the likelihood both move the posterior. Potential strong prior / weak "
+        "likelihood: the prior drives the answer. A flat prior cannot be power-scaled, so the "
+        "diagnostic is silent about it: compare the prior sets side by side instead.</p>"
     )
     rows = [
         (
@@ -566,6 +687,7 @@ def render_report(
     body = [
         _header(analysis),
         _hr_sections(analysis),
+        _shape_section(analysis),
         _rates_section(analysis),
         _figures_section(figures),
         _convergence_section(analysis),

@@ -90,6 +90,32 @@ def _write_posteriors(
         folder.netcdf(f"posteriors/{name}.nc", stamp(tree, record))
 
 
+def _shape_figure(figures: _Figures, analysis: PublishedAnalysis) -> None:
+    """P(HR < c) against the Weibull shape k (summary level), marginalised values dashed."""
+    if analysis.shape is None or analysis.shape_prior is None or analysis.shape_curves.empty:
+        return
+    spec = str(analysis.shape_curves["prior_spec"].iloc[0])
+    marginal = analysis.shape.table
+    marginal = marginal[
+        (marginal["method"] == "exact") & marginal["prior_spec"].str.startswith(spec)
+    ]
+    prior = analysis.shape_prior
+    figures.save(
+        "summary_hr_weibull_shape",
+        "Published-numbers HR under Weibull survival: P(HR < c) against the shape k",
+        plots.shape_probability_figure(
+            analysis.shape_curves,
+            marginal,
+            analysis.shape_consistency,
+            analysis.catalog.clinical,
+            (
+                float(np.exp(prior.mean - 1.96 * prior.sd)),
+                float(np.exp(prior.mean + 1.96 * prior.sd)),
+            ),
+        ),
+    )
+
+
 def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
     clinical = analysis.catalog.clinical
     table = analysis.table
@@ -103,7 +129,7 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
         figures.save(
             f"published_forest_{evidence.name}",
             f"{evidence.label}: hazard ratio across prior sets",
-            plots.forest_figure(table, evidence.name, "hr", evidence.label),
+            plots.forest_figure(table, evidence.name, "hr", evidence.label, "summary_hr"),
         )
     for comparison in analysis.study.rates:
         figures.save(
@@ -116,8 +142,9 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
         figures.save(
             f"published_forest_{comparison.name}",
             f"{comparison.label}: risk difference across prior sets",
-            plots.forest_figure(table, comparison.name, "rd", comparison.label),
+            plots.forest_figure(table, comparison.name, "rd", comparison.label, "rates"),
         )
+    _shape_figure(figures, analysis)
     figures.save(
         "published_rank_summary_hr",
         "Rank plot: log HR fits",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from arviz_stats.base import array_stats
@@ -30,6 +30,7 @@ __all__ = [
     "RATE_QUANTITIES",
     "Summary",
     "hr_summary_exact",
+    "hr_summary_from_distribution",
     "hr_summary_from_draws",
     "interval_from_draws",
     "probability_from_draws",
@@ -177,11 +178,20 @@ def hr_summary_from_draws(log_hr: np.ndarray, clinical: ClinicalThresholds) -> S
     }
 
 
-def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Summary:
-    """The same summaries from an exact Normal posterior of log HR."""
-    dist = stats.norm(posterior.mean, posterior.sd)
+class LogHRDistribution(Protocol):
+    """Any exact posterior of log HR: distribution and quantile functions (scipy's names)."""
+
+    def cdf(self, x: float) -> float: ...  # noqa: D102
+
+    def sf(self, x: float) -> float: ...  # noqa: D102
+
+    def ppf(self, q: np.ndarray) -> np.ndarray: ...  # noqa: D102
+
+
+def hr_summary_from_distribution(dist: LogHRDistribution, clinical: ClinicalThresholds) -> Summary:
+    """HR summaries from any exact posterior of log HR (a Normal, a Normal mixture, ...)."""
     lo, hi = clinical.hr_equivalence
-    quantiles = np.exp(dist.ppf([0.5, 0.025, 0.975]))
+    quantiles = np.exp(np.asarray(dist.ppf(np.array([0.5, 0.025, 0.975])), dtype=float))
     return {
         "hr": Estimate(float(quantiles[0]), float(quantiles[1]), float(quantiles[2])),
         "p_below_1": _probability(dist.cdf(0.0)),
@@ -189,6 +199,11 @@ def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Su
         "p_harm": _probability(dist.sf(math.log(clinical.hr_harm))),
         "p_equivalent": _probability(dist.cdf(math.log(hi)) - dist.cdf(math.log(lo))),
     }
+
+
+def hr_summary_exact(posterior: NormalPrior, clinical: ClinicalThresholds) -> Summary:
+    """The same summaries from an exact Normal posterior of log HR."""
+    return hr_summary_from_distribution(stats.norm(posterior.mean, posterior.sd), clinical)
 
 
 def rates_summary_from_draws(

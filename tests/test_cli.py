@@ -63,6 +63,36 @@ def test_hr_with_mcmc_check_json_shape():
     )
 
 
+def test_hr_medians_runs_the_information_check_and_the_shape_prior():
+    args = ["hr", "--medians", "0.71", "1.78", "--p", "0.507", "--n", "12", "452", "--exact-only"]
+    result = bayes_netlm(*args, "--shape-prior", "lognormal:0,0.5", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    check = out["information_check"]
+    # hepatic PFS: 0.52 events' worth, inside the hard bounds, flagged by the heuristic
+    assert round(check["implied"], 2) == 0.52 and check["within_bounds"] and not check["plausible"]
+    assert check["hard_bounds"][0] == 0.5 and not check["consistent"]
+    assert any("direction" in note and "unsafe" in note for note in out["notes"])
+    # vague prior: P(HR > 1) = 0.739 is 1 - p/2 = 0.746 restated
+    assert any("1 - p/2 = 0.746" in note for note in out["notes"])
+    shape = out["weibull_shape"]
+    assert shape["shape_prior"] == "lognormal:0,0.5"
+    assert round(shape["probabilities"]["below_1"], 3) == 0.269  # exact mixture (tests: grid)
+    human = bayes_netlm(*args, "--shape-prior", "lognormal:0,0.5")
+    assert "note: information check: WARNING: SE 1.385" in human.stdout
+    assert "Weibull shape lognormal:0,0.5 marginalised" in human.stdout
+
+
+def test_hr_fixed_shape_one_is_the_exponential_result():
+    base = ["hr", "--medians", "13.8", "10.6", "--p", "0.513", "--json", "--exact-only"]
+    plain = json.loads(bayes_netlm(*base).stdout)
+    one = json.loads(bayes_netlm(*base, "--shape", "1").stdout)
+    two = json.loads(bayes_netlm(*base, "--shape", "2").stdout)
+    assert one["probabilities"] == plain["probabilities"]
+    assert two["input"]["log_hr"] == 2 * plain["input"]["log_hr"]
+    assert "information check skipped" in plain["notes"][0]
+
+
 def test_rates_json_shape_and_exact_values():
     result = bayes_netlm(
         "rates", "--index", "cystic", "1/1", "--reference", "solid", "0/1", "--json", "--exact-only"
@@ -106,6 +136,8 @@ BAD_INPUTS = [
     (["hr", "--hr", "-0.8", "--p", "0.5"], "not a positive number"),
     (["hr", "--hr", "0.8"], "needs --ci LO HI or --p P"),
     (["hr", "--medians", "13.8", "10.6"], "needs the two-sided --p"),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--shape", "2"], "applies to --medians only"),
+    (["hr", "--medians", "1", "2", "--p", "0.5", "--shape-prior", "lognormal:0"], "shape prior"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--threshold", "1.4"], "not a hazard ratio below 1"),
     (["rates", "--index", "a", "13/12", "--reference", "b", "3/12"], "above the group size"),
     (["rates", "--index", "a", "3/-12", "--reference", "b", "3/12"], "not a whole number"),

@@ -39,7 +39,33 @@ def test_reference_worked_check_for_os_and_pfs():
     check = hr.information_check(pfs_full, 12, 452)
     assert not check.consistent
     assert check.message.startswith("WARNING")
-    assert check.implied < 1 < check.lowest
+    # inside the hard bounds (0.5 = one event per group), flagged by the heuristic only:
+    # 0.52 events' worth with ~226 solid events is about half an effective cystic event
+    assert check.within_bounds and not check.plausible
+    assert check.implied == pytest.approx(0.521, abs=1e-3)
+    assert check.lowest == pytest.approx(0.5) and check.plausible_lowest > 5
+    assert check.effective_index_events == pytest.approx(0.52, abs=0.01)
+    assert "fewer than the one a reached index median needs" in check.message
+
+
+def test_median_reached_with_two_events_is_within_the_hard_bounds():
+    # 12 patients, 8 censored early, 2 of the other 4 die: the KM median is reached with 2 events
+    from lifelines import KaplanMeierFitter
+
+    times = [0.1] * 8 + [1.0, 2.0, 3.0, 4.0]
+    events = [0] * 8 + [1, 1, 0, 0]
+    km = KaplanMeierFitter().fit(times, events)
+    assert math.isfinite(km.median_survival_time_) and sum(events) == 2
+    # information of 2 cystic events against 226 solid ones: the old "n/2 events" rule called
+    # this impossible (lower bound I(6, 226) = 5.85); the hard bounds accept it, the heuristic
+    # flags it as needing heavy early censoring
+    se = 1 / math.sqrt(1 / (1 / 2 + 1 / 226))
+    check = hr.information_check(hr.LogHazardRatio(0.5, se, ""), 12, 452)
+    assert check.within_bounds and check.lowest <= check.implied
+    assert not check.plausible and check.effective_index_events == pytest.approx(2.0)
+    # beyond every patient having an event is outside the hard bounds
+    too_much = hr.information_check(hr.LogHazardRatio(0.5, 0.2, ""), 12, 452)
+    assert not too_much.within_bounds and "more than" in too_much.message
 
 
 def test_matched_cohort_with_unknown_reference_size():

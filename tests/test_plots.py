@@ -121,8 +121,53 @@ def test_forest_figure_hr_log_scale(table, tmp_path):
     assert ax.get_title() == "Overall survival"
     assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(PRIORS))
     legend = {t.get_text() for t in ax.get_legend().get_texts()}
-    assert legend == {"PyMC (MCMC)", "Exact closed form", "PyMC, NOT CONVERGED"}
+    assert legend == {"Exact closed form", "MCMC check", "MCMC, NOT CONVERGED"}
+    # the exact row is the headline: on the prior's own line, thick; the MCMC check below it
+    vague_y = len(PRIORS) - 1
+    lines = [
+        (ln.get_ydata()[0], ln.get_linewidth()) for ln in ax.get_lines() if len(ln.get_xdata()) == 2
+    ]
+    assert (vague_y, 2.5) in lines and (vague_y - 0.2, 1.0) in lines
     _save(figure, tmp_path / "forest_hr.png")
+
+
+def test_forest_figure_keeps_one_analysis(table):
+    shape = table.assign(analysis="summary_hr_weibull", value=table["value"] * 2)
+    both = pd.concat([table.assign(analysis="summary_hr"), shape], ignore_index=True)
+    figure = plots.forest_figure(both, "os_full", "hr", "OS", analysis="summary_hr")
+    markers = [ln for ln in figure.axes[0].get_lines() if ln.get_marker() == "s"]
+    assert len(markers) == len(PRIORS)  # one headline per prior, none from the other analysis
+    plt.close(figure)
+    mcmc_only = plots.forest_figure(table[table["method"] == "pymc"], "os_full", "hr", "OS")
+    legend = {t.get_text() for t in mcmc_only.axes[0].get_legend().get_texts()}
+    assert "MCMC (no closed form)" in legend and "Exact closed form" not in legend
+    assert not [ln for ln in mcmc_only.axes[0].get_lines() if ln.get_marker() == "s"]
+    plt.close(mcmc_only)
+
+
+def test_shape_probability_figure(tmp_path):
+    curves = pd.DataFrame(
+        {
+            "endpoint": ["pfs_full"] * 3,
+            "label": ["PFS"] * 3,
+            "k": [0.2, 1.0, 5.0],
+            "p_below_1": [0.25, 0.26, 0.27],
+            "p_benefit": [0.05, 0.18, 0.24],
+        }
+    )
+    marginal = pd.DataFrame(
+        {"endpoint": ["pfs_full"] * 2, "quantity": ["p_below_1", "p_benefit"], "value": [0.27, 0.2]}
+    )
+    consistency = pd.DataFrame({"endpoint": ["pfs_full"], "k_max_plausible": [0.3]})
+    figure = plots.shape_probability_figure(curves, marginal, consistency, CLINICAL, (0.38, 2.66))
+    left, right = figure.axes
+    assert left.get_xscale() == "log" and "P(HR < 1 | k)" in left.get_title()
+    assert "P(HR < 0.7 | k)" in right.get_title()
+    dashed = [ln.get_ydata()[0] for ln in right.get_lines() if ln.get_linestyle() == "--"]
+    assert dashed == [0.2]  # the marginalised value
+    dotted = [ln.get_xdata()[0] for ln in right.get_lines() if ln.get_linestyle() == ":"]
+    assert 0.3 in dotted  # the largest plausible shape
+    _save(figure, tmp_path / "shape.png")
 
 
 def test_forest_figure_rd_linear(table, tmp_path):

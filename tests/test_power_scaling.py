@@ -35,7 +35,8 @@ def test_prior_data_conflict():
     assert row["diagnosis"] == ps.DIAGNOSIS_CONFLICT == "potential prior-data conflict"
     assert row["prior_cjs"] >= ps.THRESHOLD
     assert row["likelihood_cjs"] >= ps.THRESHOLD
-    assert row["reading"].startswith("prior-data conflict")
+    assert row["reading"].startswith("potential prior-data conflict")
+    assert "different directions" not in row["reading"]
     assert "log HR" in row["reading"]
 
 
@@ -131,3 +132,13 @@ def test_closed_form_densities():
         ps.normal_log_prior(x, 0.0, 0.0)
     with pytest.raises(InputError):
         ps.normal_log_likelihood(x, 0.0, -1.0)
+
+
+def test_flat_prior_reading_does_not_say_the_posterior_is_the_data_alone():
+    # finding 5: 0/12 vs <2 % of 452 under Beta(1, 1) gives P(RD > 0) = 0.86, under Jeffreys
+    # 0.72: a flat prior drives the answer although power-scaling cannot perturb it
+    draws, log_prior, log_lik = summary_hr_fit(*DATA_DOMINATE)
+    row = ps.psense_fit(draws, np.zeros_like(log_prior), log_lik).iloc[0]
+    assert row["diagnosis"] == "flat prior"
+    assert "likelihood's" not in row["reading"] and "silent" in row["reading"]
+    assert "Jeffreys" in row["reading"]

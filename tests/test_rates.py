@@ -92,3 +92,62 @@ def test_pymc_beta_model_agrees_with_closed_form():
         assert abs(pymc - exact) < tolerance, quantity
     draws = fit.posteriors["rates_beta"].posterior["p_reference"].values.ravel()
     assert draws.mean() == pytest.approx(mixture("22%", 452).mean(), abs=0.003)
+
+
+@pytest.mark.parametrize(
+    ("prior_name", "expected"),
+    [("vague", 0.858), ("jeffreys", 0.715), ("informative", 0.625)],
+)
+def test_mortality_conclusion_depends_on_the_rate_prior(prior_name, expected):
+    # finding 5: 0/12 cystic vs "<2 %" of 452 solid. Under the flat Beta(1, 1) P(RD > 0) = 0.858
+    # and RR 5.1 "higher in cystic"; Jeffreys gives 0.72, a Beta(1, 49) 0.61, the informative
+    # (NSQIP NELM series) prior 0.63: the flat prior drives the conclusion
+    prior = CATALOG.rate_prior(prior_name, "mortality", "test")
+    effects = rates.exact_effects(mixture("0%", 12, prior), mixture("<2%", 452, prior), 0.05, 0.025)
+    assert effects["rd_above_0"] == pytest.approx(expected, abs=1e-3)
+    if prior_name == "vague":
+        assert effects["rr_median"] == pytest.approx(5.08, abs=0.01)
+    beta_1_49 = rates.exact_effects(
+        mixture("0%", 12, BetaPrior(1, 49)), mixture("<2%", 452, BetaPrior(1, 49)), 0.05, 0.025
+    )
+    assert beta_1_49["rd_above_0"] == pytest.approx(0.613, abs=1e-3)
+
+
+def test_informative_rate_priors_match_their_stated_derivation():
+    informative = CATALOG.rate_priors["informative"]
+    mortality = informative.for_outcome("mortality")
+    morbidity = informative.for_outcome("major_morbidity")
+    assert informative.for_outcome("men") is None  # not defined for baseline characteristics
+    # mean 2 %, 97.5 % quantile 6 %; mean 20 %, 97.5 % quantile 33 % (models/prior_sets.toml)
+    assert stats.beta.mean(mortality.a, mortality.b) == pytest.approx(0.02)
+    assert stats.beta.ppf(0.975, mortality.a, mortality.b) == pytest.approx(0.06, abs=0.002)
+    assert stats.beta.mean(morbidity.a, morbidity.b) == pytest.approx(0.20)
+    assert stats.beta.ppf(0.975, morbidity.a, morbidity.b) == pytest.approx(0.33, abs=0.002)
+    assert CATALOG.rate_prior("jeffreys", "men", "x") == BetaPrior(0.5, 0.5)
+
+
+def test_per_endpoint_priors_fit_only_where_defined():
+    from bayes_netlm.evidence.published import load_published
+    from bayes_netlm.modeling.sampling import SamplerSettings
+
+    study = load_published("data/ammann2025.toml")
+    comparisons = [c for c in study.rates if c.name in ("mortality", "men")]
+    per_endpoint = {
+        c.name: {
+            name: prior
+            for name in ("vague", "informative")
+            if (prior := CATALOG.rate_prior(name, c.name, "x")) is not None
+        }
+        for c in comparisons
+    }
+    fit = rates.fit_rates(
+        comparisons,
+        {"vague": FLAT},
+        CATALOG.clinical,
+        CATALOG.logit_reference,
+        seed=2,
+        settings=SamplerSettings(draws=200, tune=200, chains=2),
+        per_endpoint=per_endpoint,
+    )
+    fits = set(zip(fit.table["endpoint"], fit.table["prior"], strict=True))
+    assert fits == {("mortality", "vague"), ("mortality", "informative"), ("men", "vague")}

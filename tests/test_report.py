@@ -194,6 +194,71 @@ def test_figures_and_provenance(html):
     assert "83.4 s" in html and "(1.4 min)" in html
 
 
-def test_exact_value_shown_next_to_mcmc(html):
-    # 2 endpoints x 2 priors x 5 HR quantities, plus 8 rate quantities
-    assert html.count('<span class="exact">exact: ') == 2 * 2 * 5 + 8
+def test_exact_value_is_the_headline_and_mcmc_the_check_with_its_mcse():
+    analysis = _analysis()
+    table = analysis.hazard_ratios.table
+    mcmc = table["method"] == "pymc"
+    table.loc[mcmc, "value"] = table.loc[mcmc, "value"] * 1.03
+    table.loc[mcmc, ["mcse_value", "mcse_lower", "mcse_upper"]] = [0.0042, 0.0051, 0.0123]
+    html = render_report(analysis, {}, 1.0)
+    exact = table[(table["method"] == "exact") & (table["endpoint"] == "os_full")]
+    hr = exact[(exact["prior"] == "vague") & (exact["quantity"] == "hr")].iloc[0]
+    headline = f"<b>{hr['value']:.2f} ({hr['lower']:.2f} to {hr['upper']:.2f})</b>"
+    assert headline in html
+    check = f"MCMC check: {hr['value'] * 1.03:.2f} ({hr['lower']:.2f} to {hr['upper']:.2f}); "
+    assert check + "MCSE 0.004 (0.005 to 0.012)" in html
+    # every MCMC probability carries its MCSE: 2 endpoints x 2 priors x 4 probabilities
+    assert html.count("; MCSE 0.004</span>") == 2 * 2 * 4
+    assert "main value is from MCMC" not in html and "exact in grey" not in html
+    # the vague-prior P(HR < 1) of OS is the p-value restated (1 - 0.513/2 = 0.744)
+    assert "is 1 - p/2 = 0.744 to within 0.02" in html
+    assert "Even the direction is unsafe here" in html  # the PFS rows
+
+
+def test_shape_section_shows_the_marginalised_headline_and_consistent_shapes():
+    from bayes_netlm.modeling import weibull_shape
+    from bayes_netlm.pipeline import shape_consistency
+
+    analysis = _analysis()
+    shape = NormalPrior(0.0, 0.5, "log_k")
+    analysis.shape = weibull_shape.fit_shape_marginalised(
+        analysis.hr_evidence, HR_PRIORS, shape, CLINICAL, seed=1, mcmc=False
+    )
+    analysis.shape_prior = shape
+    analysis.shape_consistency = shape_consistency(analysis.hr_evidence)
+    html = render_report(analysis, {}, 1.0)
+    assert '<h2 id="weibull-shape">The Weibull assumption at summary level</h2>' in html
+    assert "k ≤ 0.30, i.e. hazards that fall steeply" in html  # PFS
+    assert "k ≤ 1.03." in html  # OS: the exponential is plausible
+    rows = analysis.shape.table
+    assert set(rows["analysis"]) == {"summary_hr_weibull"} and set(rows["method"]) == {"exact"}
+
+
+def test_rates_prior_dependence_side_by_side():
+    from bayes_netlm.modeling.rates import beta_mixture_posterior, exact_effects
+    from bayes_netlm.priors import BetaPrior
+    from bayes_netlm.summaries import rates_summary_exact
+
+    index, reference = CountRange(0, 0, 12, "0%"), CountRange(0, 9, 452, "<2%")
+    rows: list[dict[str, object]] = []
+    for name, prior in (
+        ("vague", BetaPrior(1, 1)),
+        ("jeffreys", BetaPrior(0.5, 0.5)),
+        ("informative", BetaPrior(1.6, 78.4)),
+    ):
+        effects = exact_effects(
+            beta_mixture_posterior(prior, index),
+            beta_mixture_posterior(prior, reference),
+            0.05,
+            0.025,
+        )
+        common = {"analysis": "rates", "endpoint": "mortality", "label": "Mortality"}
+        common |= {"prior": name, "prior_spec": str(prior), "paper_p": 1.0}
+        rows += summary_rows(rates_summary_exact(effects), method="exact", converged=True, **common)
+    analysis = _analysis()
+    analysis.rates = FitResult(pd.DataFrame(rows, columns=TABLE_COLUMNS), _convergence([]))
+    html = render_report(analysis, {}, 1.0)
+    assert "Prior dependence, side by side" in html
+    # finding 5: flat 0.858, Jeffreys 0.715, informative 0.625
+    assert "P(RD &gt; 0) runs from 0.625 (informative) to 0.858 (vague)" in html
+    assert "<td>0.715</td>" in html

@@ -68,14 +68,22 @@ def test_run_writes_every_output(first_run):
     table = pd.read_csv(out / "tables" / "summaries.csv")
     assert set(table.endpoint) >= {"os_full", "pfs_full", "os_matched", "pfs_matched"}
     assert set(table.endpoint) >= {"major_morbidity", "mortality", "men", "extrahepatic"}
-    assert set(table.prior) == {"vague", "skeptical", "enthusiastic", "pessimistic"}
+    assert set(table.prior) == {
+        "vague",
+        "skeptical",
+        "enthusiastic",
+        "pessimistic",
+        "jeffreys",  # rates only
+        "informative",  # mortality and major morbidity only
+    }
     # every pymc HR row has its exact twin, and they agree within Monte Carlo error
     hr = table[(table.analysis == "summary_hr") & (table.quantity == "p_below_1")]
     pivot = hr.pivot_table(index=["endpoint", "prior"], columns="method", values="value")
     assert (pivot["pymc"] - pivot["exact"]).abs().max() < 0.04
     convergence = pd.read_csv(out / "tables" / "convergence.csv")
-    # 16 summary-HR + 24 rate fits (published numbers) + 16 Weibull fits (patient data)
-    assert convergence["converged"].all() and len(convergence) == 56
+    # 16 summary-HR + 16 shape-marginalised HR + 32 rate fits (6 x 5 sets + 2 informative, published
+    # numbers) + 16 Weibull fits (patient data)
+    assert convergence["converged"].all() and len(convergence) == 80
     weibull = table[table.analysis == "weibull"]
     assert set(weibull.endpoint) == {"os_full", "os_matched", "pfs_full", "pfs_matched"}
     assert {"median_index", "rmst_difference", "survival_index_5"} <= set(weibull.quantity)
@@ -91,7 +99,7 @@ def test_run_writes_every_output(first_run):
     assert weibull_tips.probability_refit.notna().all()  # every Weibull tipping point refitted
     psense = pd.read_csv(out / "tables" / "power_scaling.csv")
     assert set(psense.analysis) == {"summary_hr", "rates", "weibull"}
-    assert len(psense) == 16 + 24 + 16  # every MCMC fit
+    assert len(psense) == 16 + 32 + 16  # every MCMC fit but the shape-marginalised check
     html = (out / "report.html").read_text()
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html

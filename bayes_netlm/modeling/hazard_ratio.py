@@ -21,8 +21,9 @@ Where :math:`y` and :math:`s` come from
   :math:`HR = m_{reference} / m_{index}`; then as above.
 
 Consistency: :math:`1/s^2` is the information, about :math:`1/(1/d_1 + 1/d_2)` for :math:`d_g`
-events per group. A group's median is reached only if at least half its patients had the event, and
-no group has more events than patients; :func:`information_check` compares the two.
+events per group. A reached median needs at least one event and no group has more events than
+patients (hard bounds); with little censoring before the medians each group needs about half its
+patients to have had the event (a heuristic): :func:`information_check` compares all three.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ __all__ = [
     "from_medians",
     "from_p_value",
     "information_check",
+    "p_value_restated",
 ]
 
 Z_95 = stats.norm.ppf(0.975)
@@ -170,13 +172,27 @@ def conjugate_posterior(prior: NormalPrior, data: LogHazardRatio) -> NormalPrior
 
 @dataclass(frozen=True)
 class InformationCheck:
-    """Information implied by the SE against the range the group sizes and medians allow."""
+    """Information implied by the SE against hard bounds and a plausibility heuristic.
+
+    ``lowest``/``highest`` are hard bounds (they hold under any censoring); ``plausible_lowest``
+    is the heuristic (little censoring before the medians). ``consistent`` is True only when the
+    implied information passes both; ``within_bounds`` and ``plausible`` say which one failed.
+    """
 
     implied: float
     lowest: float
     highest: float | None
     consistent: bool
     message: str
+    plausible_lowest: float = 0.0
+    within_bounds: bool = True
+    plausible: bool = True
+    effective_index_events: float = math.inf
+
+
+def _information(d1: float, d2: float) -> float:
+    """Information on log HR of ``d1`` and ``d2`` events: :math:`1/(1/d_1 + 1/d_2)`."""
+    return 1.0 / (1.0 / d1 + 1.0 / d2)
 
 
 def information_check(
@@ -185,49 +201,99 @@ def information_check(
     n_reference: int | None,
     medians_reached: bool = True,
 ) -> InformationCheck:
-    """Compare the information ``1/SE^2`` with what the group sizes and medians allow.
+    r"""Compare the information ``1/SE^2`` with what the group sizes and medians allow.
+
+    Under proportional hazards the information on log HR is about
+    :math:`I = 1/(1/d_1 + 1/d_2)` for :math:`d_g` events per group.
+
+    Hard bounds (hold under any censoring pattern): a group whose Kaplan-Meier median is reached
+    had at least one event, and no group has more events than patients, so
+    :math:`I(1, 1) = 0.5 \le I \le I(n_1, n_2)`. "Median reached implies at least n/2 events" is
+    *not* a bound: with 12 patients, 8 censored early and 2 of the other 4 dying, the KM median
+    is reached with 2 events.
+
+    Plausibility heuristic, assuming little censoring before the medians (so reaching
+    S = 0.5 takes about n/2 events): :math:`I \gtrsim I(\lceil n_1/2 \rceil, \lceil n_2/2 \rceil)`.
+    Below it the medians and p-value fit proportional hazards only with heavy early censoring.
+    The effective number of index events is :math:`1/(1/I - 1/d_2)` with the heuristic
+    :math:`d_2 = \lceil n_2/2 \rceil`; fewer than one contradicts a reached index median.
 
     Parameters
     ----------
     data : LogHazardRatio
     n_index, n_reference : int
-        Group sizes; ``n_reference`` None when unknown (assumed at least ``n_index``, 1:1 matching).
+        Group sizes; ``n_reference`` None when unknown (assumed at least ``n_index``, 1:1 matching;
+        the upper bound is then the limit ``n_index`` of a very large reference group).
     medians_reached : bool
-        Both medians were reported, so each group had events in at least half its patients.
-
-    Returns
-    -------
-    InformationCheck
-        ``1/SE^2`` must lie between ``1/(1/d1 + 1/d2)`` at the fewest events the medians need
-        and at every patient having an event (at most ``n_index`` if ``n_reference`` is unknown).
+        Both medians were reported (each group had at least one event).
 
     """
-
-    def info(d1: float, d2: float) -> float:
-        return 1.0 / (1.0 / d1 + 1.0 / d2)
-
-    reference_known = n_reference is not None
     n_ref_low = n_reference if n_reference is not None else n_index
-    highest = info(n_index, n_reference) if n_reference is not None else float(n_index)
-    lowest = info(math.ceil(n_index / 2), math.ceil(n_ref_low / 2)) if medians_reached else 0.0
+    highest = _information(n_index, n_reference) if n_reference is not None else float(n_index)
+    lowest = _information(1, 1) if medians_reached else 0.0
+    d_ref = math.ceil(n_ref_low / 2)
+    plausible_lowest = _information(math.ceil(n_index / 2), d_ref) if medians_reached else 0.0
     implied = data.information
-    consistent = lowest * 0.999 <= implied <= highest * 1.001
-    sizes = f"{n_index} vs {n_reference if reference_known else f'>= {n_index} (unknown)'}"
-    if consistent:
-        message = (
-            f"SE {data.se:.3f} implies {implied:.1f} events' worth of information, within the "
-            f"{lowest:.1f}-{highest:.1f} that groups of {sizes} with both medians reached allow."
-        )
-    else:
+    within = lowest * 0.999 <= implied <= highest * 1.001
+    plausible = implied >= plausible_lowest * 0.999
+    effective = 1.0 / (1.0 / implied - 1.0 / d_ref) if implied < d_ref else math.inf
+    sizes = f"{n_index} vs {n_reference if n_reference is not None else f'>= {n_index} (unknown)'}"
+    head = f"SE {data.se:.3f} implies {implied:.2f} events' worth of information"
+    bounds = (
+        f"hard bounds {lowest:.1f}-{highest:.1f} for groups of {sizes} with both medians reached"
+    )
+    heuristic = (
+        f"{plausible_lowest:.1f} expected if censoring before the medians was light "
+        f"(then reaching S = 0.5 takes about n/2 events per group; a heuristic, not a bound)"
+    )
+    if not within:
         side = "less" if implied < lowest else "more"
         message = (
-            f"WARNING: SE {data.se:.3f} implies {implied:.2f} events' worth of information, {side} "
-            f"than groups of {sizes} with both medians reached allow ({lowest:.1f}-{highest:.1f}). "
-            "The medians and p-value are not consistent with proportional hazards under "
-            "exponential "
-            "survival; the derived HR and SE are doubtful and the posterior inherits that."
+            f"WARNING: {head}, {side} than the {bounds} allow. The numbers are not consistent "
+            "with proportional hazards under the survival model of the derivation; the derived "
+            "HR and SE are doubtful and the posterior inherits that."
         )
-    return InformationCheck(implied, lowest, highest, consistent, message)
+    elif not plausible:
+        fewer = ", fewer than the one a reached index median needs" if effective < 1 else ""
+        message = (
+            f"WARNING: {head}: inside the {bounds}, but far below the {heuristic}. With the "
+            f"reference group's ~{d_ref} events that is {effective:.2f} effective index "
+            f"events{fewer}. The numbers are not consistent with proportional hazards under the "
+            "survival model of the derivation unless censoring before the medians was heavy; the "
+            "derived HR and SE are doubtful and the posterior inherits that."
+        )
+    else:
+        message = f"{head}: within the {bounds}, and at least the {heuristic}."
+    return InformationCheck(
+        implied,
+        lowest,
+        highest,
+        within and plausible,
+        message,
+        plausible_lowest,
+        within,
+        plausible,
+        effective,
+    )
+
+
+def p_value_restated(p_below_1: float, data: LogHazardRatio, p: float | None) -> str | None:
+    r"""Say so when P(HR < 1) is only the two-sided p-value restated (flat or vague prior).
+
+    Under a flat prior the posterior of log HR is :math:`N(y, s^2)` with :math:`s = |y|/z`, so
+    the probability on the estimate's side of 1 is :math:`\Phi(z) = 1 - p/2`: no new evidence.
+    Returns a sentence when the posterior probability is within 0.02 of that, else None.
+    """
+    if p is None or data.estimate == 0:
+        return None
+    same_side = p_below_1 if data.estimate < 0 else 1.0 - p_below_1
+    if abs(same_side - (1 - p / 2)) > 0.02:
+        return None
+    side = "P(HR < 1)" if data.estimate < 0 else "P(HR > 1)"
+    return (
+        f"{side} = {same_side:.3f} is 1 - p/2 = {1 - p / 2:.3f} to within 0.02: under a flat or "
+        "vague prior it is the published p-value restated, not new evidence."
+    )
 
 
 def build_model(

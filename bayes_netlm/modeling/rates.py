@@ -309,12 +309,16 @@ def fit_rates(
     baseline: NormalPrior,
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
+    per_endpoint: Mapping[str, Mapping[str, RatePrior]] | None = None,
 ) -> FitResult:
     """Fit every comparison under every prior: one batched model per prior family present.
 
     Beta-prior fits are also summarised from their exact Beta-mixture posterior
-    (``method="exact"``).
+    (``method="exact"``). ``per_endpoint`` (comparison name -> prior name -> prior) replaces
+    ``priors`` for the comparisons it names: per-outcome prior sets (e.g. an informative
+    mortality prior that means nothing for a baseline characteristic).
     """
+    per_endpoint = per_endpoint or {}
     rows: list[dict[str, object]] = []
     convergence = []
     posteriors: dict[str, xr.DataTree] = {}
@@ -322,7 +326,7 @@ def fit_rates(
         pairs = [
             (c, name, prior)
             for c in comparisons
-            for name, prior in priors.items()
+            for name, prior in per_endpoint.get(c.name, priors).items()
             if isinstance(prior, BetaPrior) == (family == "beta")
         ]
         if not pairs:
