@@ -46,7 +46,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from bayes_netlm.errors import InputError, Problem
-from bayes_netlm.priors import BetaPrior, NormalPrior
+from bayes_netlm.priors import BetaPrior, NormalPrior, check_normal
 
 __all__ = [
     "Elicited",
@@ -346,7 +346,18 @@ def _elicit_ratio(kind: str, lower: float, upper: float, mass: float, where: str
         "hr": ("HR", "log_hr", "normal"),
         "or": ("OR", "log_or", "logor"),
     }[kind]
-    mean, sd = _fit_log_normal(lower, upper, mass)
+    try:
+        mean, sd = _fit_log_normal(lower, upper, mass)
+    except (RuntimeError, ValueError, FloatingPointError, OverflowError):
+        mean, sd = math.nan, math.nan
+    problems = check_normal(mean, sd, where)
+    if problems:
+        raise InputError.single(
+            where,
+            f"no usable Normal prior on log {label} puts {_pct(mass)} between {_num(lower)} "
+            f"and {_num(upper)} (the interval is too narrow or too wide)",
+            f"give an interval whose ends differ by at least 0.1 %, e.g. {kind}:0.5-2@95%",
+        )
     prior = NormalPrior(mean, sd, scale)
     tail = (1 - mass) / 2
     lo, hi = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["InputError", "Problem"]
+__all__ = ["InputError", "Interrupted", "Problem"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +58,15 @@ class InputError(ValueError):
     def single(cls, where: str, what: str, fix: str) -> InputError:
         """Build the error for one problem."""
         return cls([Problem(where, what, fix)])
+
+
+class Interrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """The process was told to stop (SIGTERM); ``status`` is the exit status to use (128 + signal).
+
+    A ``BaseException`` like :class:`KeyboardInterrupt`, so no ``except Exception`` swallows it and
+    every ``finally`` (the staging folder's clean-up) still runs.
+    """
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"terminated (exit status {status})")
+        self.status = status
