@@ -268,10 +268,10 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm.elicitation import parse_statement
     from bayes_netlm.evidence.published import load_published
     from bayes_netlm.spec import load_spec
 
+    grid = None if args.grid is None else checks.parse_grid(args.grid)
     spec = load_spec()
     catalog = load_prior_catalog(spec.prior_sets)
     study = load_published(spec.published)
@@ -283,15 +283,13 @@ def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
             "--endpoint", f"unknown endpoint {unknown[0]!r}", f"use one of {', '.join(names)}"
         )
     assert spec.sensitivity is not None
-    means, sds = (
-        checks.parse_grid(args.grid)
-        if args.grid is not None
-        else (spec.sensitivity.prior_means, spec.sensitivity.prior_sds)
-    )
+    means, sds = grid or (spec.sensitivity.prior_means, spec.sensitivity.prior_sds)
     priors: dict[str, NormalPrior] = {name: s.log_hr for name, s in catalog.sets.items()}
     shown: dict[str, str] = {}
     for text in args.prior or []:
         if ":" in text and text.split(":", 1)[0].lower() == "hr":
+            from bayes_netlm.elicitation import parse_statement
+
             elicited = parse_statement(text, "--prior")
             assert isinstance(elicited.prior, NormalPrior)
             priors[text] = elicited.prior

@@ -182,6 +182,16 @@ def _check_interval(
                         "write rates as fractions (0.10) or percentages (10%), e.g. rate:0.10-0.35",
                     )
                 )
+    if kind in ("hr", "or") and 0 < lower < upper and not 1e-3 <= math.log(upper / lower) <= 100:
+        problems.append(
+            Problem(
+                where,
+                f"the interval {_num(lower)}-{_num(upper)} is too "
+                f"{'narrow' if math.log(upper / lower) < 1e-3 else 'wide'} for a prior",
+                f"give ends that differ by at least 0.1 % and at most a factor e^100, "
+                f"e.g. {kind}:0.5-2@95%",
+            )
+        )
     if lower >= upper:
         problems.append(
             Problem(

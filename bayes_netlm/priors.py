@@ -24,9 +24,8 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
-
-from scipy import stats
 
 from bayes_netlm.errors import InputError, Problem
 from bayes_netlm.tomlfile import read_toml
@@ -129,7 +128,7 @@ class PriorCatalog:
 def _rule_prior(rule: str, important_log_effect: float, tail: float, scale: str) -> NormalPrior:
     """Derive a rule-based Normal prior; ``important_log_effect`` is the benefit (negative)."""
     d = abs(important_log_effect)
-    sd = d / stats.norm.ppf(1 - tail)
+    sd = d / NormalDist().inv_cdf(1 - tail)  # stdlib, so parsing a prior never imports SciPy
     mean = {"skeptical": 0.0, "enthusiastic": -d, "pessimistic": d}[rule]
     return NormalPrior(mean, sd, scale)
 

@@ -57,8 +57,8 @@ BAD = [
     (["sensitivity", "--grid", "inf:0.2"], "centre inf is not a positive finite HR"),
     (["sensitivity", "--grid", "1:inf"], "prior SD inf"),
     (["sensitivity", "--grid", "1e300:1"], "prior mean 690.776"),
-    (["sensitivity", "--prior", "hr:0.99999-1.00001@95%"], "no usable Normal prior"),
-    (["sensitivity", "--prior", "hr:1e-200-1e200@95%"], "no usable Normal prior"),
+    (["sensitivity", "--prior", "hr:0.99999-1.00001@95%"], "is too narrow for a prior"),
+    (["sensitivity", "--prior", "hr:1e-200-1e200@95%"], "is too wide for a prior"),
 ]
 SEEDS = [("-1", "outside 0 to 2147483647"), ("1e23", "not a whole number"), ("2" * 30, "outside")]
 BAD += [
