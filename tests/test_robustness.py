@@ -171,3 +171,27 @@ def test_rejected_input_never_imports_the_heavy_libraries(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[2, 2, 2, 2, 2, 2, 2, 0] []"
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_fit_that_failed_its_checks_is_said_loudly_with_status_3(as_json, monkeypatch, capsys):
+    import bayes_netlm.cli as cli
+
+    def failed_fit(args):
+        return {
+            "prior": "normal:0,5",
+            "method": "censored Weibull PH",
+            "estimate": {"measure": "HR", "median": 1.573, "ci95": [0.5, 4.0]},
+            "probabilities": {"below_1": 0.25},
+            "converged": False,
+        }
+
+    monkeypatch.setattr(cli, "_command_survival", failed_fit)
+    args = ["survival", "--data", "x.csv", "--time", "t", "--event", "e", "--group", "g"]
+    assert main(args + ["--json"] * as_json) == 3
+    captured = capsys.readouterr()
+    assert "FAILED its convergence checks" in captured.err and "exit status 3" in captured.err
+    if as_json:
+        assert json.loads(captured.out)["converged"] is False
+    else:
+        assert captured.out.startswith("WARNING: this fit FAILED its convergence checks")
