@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bayes_netlm import cli_checks as checks
-from bayes_netlm.errors import InputError, Interrupted
+from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.priors import (
@@ -466,10 +465,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise Interrupted(128 + signum)
-
-
 def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
     if args.json:
         print(checks.json_text(result))
@@ -498,12 +493,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sensitivity": _command_sensitivity,
     }
     name = f"bayes-netlm {args.command}"
-    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        if args.command == "run":
-            print(_command_run(args))
-            return 0
-        result = commands[args.command](args)
+        with stoppable():
+            if args.command == "run":
+                print(_command_run(args))
+                return 0
+            result = commands[args.command](args)
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)
         return 2
@@ -512,8 +507,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = "; previous results left as they were" if args.command == "run" else ""
         print(f"{name}: interrupted, nothing written{kept}", file=sys.stderr)
         return status
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     _print_result(args, result)
     if result.get("converged") is False:
         print(f"{name}: {NOT_CONVERGED} (exit status 3)", file=sys.stderr)

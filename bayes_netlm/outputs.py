@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,14 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-__all__ = ["MARKER", "STAGING_MARKER", "ResultsFolder", "check_out", "results_folder"]
+__all__ = [
+    "MARKER",
+    "STAGING_MARKER",
+    "ResultsFolder",
+    "check_out",
+    "results_folder",
+    "signals_deferred",
+]
 
 MARKER = ".bayes-netlm-results"
 STAGING_MARKER = ".bayes-netlm-staging"
@@ -187,11 +195,27 @@ def _swap(staging: Path, out: Path) -> None:
     """Put ``staging`` in place of ``out``; the lock keeps other runs out of the two renames."""
     (staging / MARKER).write_text("results of bayes-netlm\n", encoding="utf-8")
     (staging / STAGING_MARKER).unlink()
+    staging.chmod(0o755)  # mkdtemp made it private to this user; results are for reading
     previous = out.parent / f".{out.name}.previous-{os.getpid()}"
     if out.exists():
         out.rename(previous)
     staging.rename(out)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGALRM until the block ends.
+
+    For a swap or clean-up that must finish once begun; a signal that came meanwhile is delivered
+    when the block ends.
+    """
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGALRM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
@@ -213,10 +237,12 @@ def results_folder(out: str | Path) -> Iterator[ResultsFolder]:
         try:
             (staging / STAGING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
             yield ResultsFolder(staging)
-            _swap(staging, out)
+            with signals_deferred():
+                _swap(staging, out)
         except OSError as error:
             if _is_disk_full(error):
                 raise _disk_full(out, staging) from None
             raise
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            with signals_deferred():
+                shutil.rmtree(staging, ignore_errors=True)

@@ -29,7 +29,7 @@ import pandas as pd
 from bayes_netlm import frequentist, plots, sensitivity_plots, survival_plots
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.modeling.predictive import posterior_predictive_times
-from bayes_netlm.outputs import ResultsFolder, results_folder
+from bayes_netlm.outputs import ResultsFolder, results_folder, signals_deferred
 from bayes_netlm.patient_analysis import SurvivalAnalysis, analyse_survival
 from bayes_netlm.pipeline import (
     PublishedAnalysis,
@@ -203,9 +203,10 @@ def _survival_process() -> Iterator[ProcessPoolExecutor]:
         yield pool
     except BaseException:
         # shutdown() would wait for the survival fit to finish; stop the worker instead
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        with signals_deferred():
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 

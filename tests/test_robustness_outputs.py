@@ -22,15 +22,13 @@ from bayes_netlm.outputs import MARKER, STAGING_MARKER, results_folder
 ROOT = Path(__file__).resolve().parent.parent
 FILES = 5
 WRITER = """
-import signal, sys, time
-from bayes_netlm.cli import _terminated
-from bayes_netlm.errors import InputError, Interrupted
+import sys, time
+from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.outputs import results_folder
 
 out, tag, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
-signal.signal(signal.SIGTERM, _terminated)
 try:
-    with results_folder(out) as folder:
+    with stoppable(), results_folder(out) as folder:
         print("staging", flush=True)
         for i in range(5):
             folder.text(f"part{i}.txt", tag)
@@ -161,3 +159,35 @@ def test_killed_writers_never_damage_the_previous_results(tmp_path):
             assert leftovers(out) == []
     write(out, "after")  # the next run removes what a SIGKILL left
     assert complete(out, "after") and leftovers(out) == []
+
+
+def test_a_swallowed_stop_signal_is_raised_again(tmp_path):
+    # a SIGTERM whose exception a library swallows (a gc callback, a bare except) still stops
+    # the command a second later, quietly
+    code = """
+import os, signal, sys, time
+from bayes_netlm.errors import Interrupted, stoppable
+
+try:
+    with stoppable():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        except BaseException:
+            print("swallowed", flush=True)
+        start = time.time()
+        while time.time() - start < 10:
+            time.sleep(0.01)
+        print("never stopped")
+except Interrupted as stop:
+    print("stopped", stop.status)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.stdout.split("\n")[:2] == ["swallowed", "stopped 143"], result.stderr
+    assert result.stderr == ""
