@@ -205,3 +205,10 @@ def test_file_problems_are_named_for_what_they_are(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err and "file not found" not in err and "labels found" not in err
     assert "save the file as UTF-8" in (main(survival_args(latin)), capsys.readouterr().err)[1]
+
+
+def test_a_group_column_without_labels_says_none_were_found(tmp_path, capsys):
+    path = write(tmp_path, base_frame().assign(arm=[None] * 6))
+    assert main(survival_args(path)) == 2
+    err = capsys.readouterr().err
+    assert "labels found: none (every label is missing)" in err and "labels found: (" not in err

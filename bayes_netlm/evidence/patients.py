@@ -541,7 +541,8 @@ def _parse_groups(
     found = ", ".join(f"{level!r} ({count})" for level, count in counts.items())
     choice = _choose_index([str(level) for level in counts.index], index_level)
     if isinstance(choice, Problem):
-        problems.append(Problem(place.where(), f"{choice.what}; labels found: {found}", choice.fix))
+        shown = found or "none (every label is missing)"
+        problems.append(Problem(place.where(), f"{choice.what}; labels found: {shown}", choice.fix))
         return None, ("", ""), problems
     # -1 marks a row without a label, which is reported above and never reaches SurvivalData.
     index = np.select([labels == choice[0], labels == choice[1]], [1, 0], default=-1)
