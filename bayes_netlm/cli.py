@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from bayes_netlm import cli_checks as checks
 from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
+from bayes_netlm.outputs import DiskFull
 from bayes_netlm.priors import (
     BetaPrior,
     ClinicalThresholds,
@@ -501,6 +503,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = commands[args.command](args)
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)
+        if isinstance(error, DiskFull):
+            # half-written HDF5 files crash h5py when finalised: leave without finalising
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(2)
         return 2
     except (KeyboardInterrupt, Interrupted) as stop:
         status = stop.status if isinstance(stop, Interrupted) else 130

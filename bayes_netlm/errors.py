@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 __all__ = ["InputError", "Interrupted", "Problem", "stoppable"]
 
@@ -59,10 +59,10 @@ class InputError(ValueError):
 
     def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
         # rebuilt from its problems when it crosses a process boundary
-        return (InputError, (self.problems,))
+        return (type(self), (self.problems,))
 
     @classmethod
-    def single(cls, where: str, what: str, fix: str) -> InputError:
+    def single(cls, where: str, what: str, fix: str) -> Self:
         """Build the error for one problem."""
         return cls([Problem(where, what, fix)])
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKER",
     "STAGING_MARKER",
+    "DiskFull",
     "ResultsFolder",
     "check_out",
     "results_folder",
@@ -172,13 +173,22 @@ def _size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
-def _disk_full(out: Path, staging: Path) -> InputError:
+class DiskFull(InputError):
+    """The disk filled up while results were written (previous results left as they were).
+
+    Half-written HDF5 files may still be referenced somewhere in the process; closing them later
+    (garbage collection, interpreter exit) crashes h5py, so the command line exits at once after
+    printing this message.
+    """
+
+
+def _disk_full(out: Path, staging: Path) -> DiskFull:
     mb = 1024 * 1024
     written = _size(staging) / mb
     previous = _size(out) / mb if out.is_dir() else 0.0
     free = shutil.disk_usage(out.parent).free / mb
     needed = max(written, previous)
-    return InputError.single(
+    return DiskFull.single(
         str(out),
         f"the disk filled up after {written:.1f} MB of results were written "
         f"({free:.1f} MB free now; a full results folder takes about {needed:.1f} MB or more)",

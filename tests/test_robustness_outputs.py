@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.outputs import MARKER, STAGING_MARKER, results_folder
+from bayes_netlm.outputs import MARKER, STAGING_MARKER, DiskFull, results_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = 5
@@ -104,7 +104,7 @@ def test_results_lost_between_the_two_renames_come_back(tmp_path):
 def test_full_disk_is_one_message_with_the_space_needed(tmp_path):
     out = tmp_path / "results"
     write(out, "old")
-    with pytest.raises(InputError) as error, results_folder(out) as folder:
+    with pytest.raises(DiskFull) as error, results_folder(out) as folder:
         folder.text("big.txt", "x" * 2_000_000)
         raise OSError(errno.ENOSPC, "No space left on device")
     message = str(error.value)
@@ -191,3 +191,30 @@ except Interrupted as stop:
     )
     assert result.stdout.split("\n")[:2] == ["swallowed", "stopped 143"], result.stderr
     assert result.stderr == ""
+
+
+def test_full_disk_exits_2_without_finalising_half_written_files(tmp_path):
+    # h5py crashes (SIGSEGV) when it finalises a file the full disk cut short, so the command
+    # leaves without running finalisers once the message is printed
+    code = """
+import atexit, sys
+import bayes_netlm.cli as cli
+from bayes_netlm.outputs import DiskFull
+
+def full(args):
+    raise DiskFull.single("results", "the disk filled up", "free space")
+
+cli._command_run = full
+atexit.register(lambda: print("finalised"))
+sys.exit(cli.main(["run"]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "bayes-netlm run: error: results: the disk filled up (free space)\n"
+    assert "finalised" not in result.stdout
