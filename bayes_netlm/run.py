@@ -14,8 +14,11 @@ neither prints a traceback and the staging folder is removed.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -187,8 +190,17 @@ def _sensitivity_tables(
 
 
 def _ignore_interrupts() -> None:
-    """Initialiser of the survival process: the parent handles Ctrl-C and stops this process."""
+    """Initialiser of the survival process: the parent handles Ctrl-C and stops this process.
+
+    On Linux the process is also told to stop when its parent dies, even by SIGKILL
+    (``prctl(PR_SET_PDEATHSIG, SIGTERM)``), so a killed run leaves no fit running on.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
 
 
 @contextmanager
