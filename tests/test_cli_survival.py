@@ -212,3 +212,21 @@ def test_a_group_column_without_labels_says_none_were_found(tmp_path, capsys):
     assert main(survival_args(path)) == 2
     err = capsys.readouterr().err
     assert "labels found: none (every label is missing)" in err and "labels found: (" not in err
+
+
+@pytest.mark.slow
+def test_a_fit_that_fails_its_checks_exits_3_and_says_so(tmp_path):
+    # times of 1e300 break the Weibull fit: it used to print an HR as if all were well, exit 0
+    frame = base_frame()
+    path = write(tmp_path, frame.assign(t=frame.t * 1e300))
+    result = subprocess.run(
+        [sys.executable, "-m", "bayes_netlm.cli", *survival_args(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.startswith("WARNING: this fit FAILED its convergence checks")
+    assert "exit status 3" in result.stderr
