@@ -5,7 +5,8 @@ ever replaced if it is empty or was made by bayes-netlm (it holds the marker fil
 ``--out`` at a folder of one's own cannot delete it.
 
 One run at a time per results folder: the run holds an exclusive ``flock`` on ``.NAME.lock``
-beside the folder, and a second run into the same folder is refused with a message. Under the lock
+beside the folder (removed when the run ends), and a second run into the same folder is refused
+with a message. Under the lock
 the run removes what killed runs left behind (``.NAME.staging-*`` folders holding the staging
 marker, ``.NAME.previous-*`` folders), so only folders bayes-netlm made are ever removed.
 """
@@ -138,20 +139,35 @@ def _cannot_write(folder: Path) -> str | None:
 
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold the exclusive lock of the results folder ``out``, or refuse at once."""
+    """Hold the exclusive lock of the results folder ``out``, or refuse at once.
+
+    The lock file ``.NAME.lock`` exists only while a run holds it. Removing it on release is safe
+    because a taker checks, once locked, that the file it locked is still the one at the path
+    (else it locked a file already released and removed, and tries again).
+    """
     path = out.parent / f".{out.name}.lock"
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(descriptor)
             raise InputError.single(
                 str(out),
                 "another bayes-netlm run is writing these results now",
                 "wait for it to finish, or choose another --out",
             ) from None
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(descriptor).st_ino:
+            break
+        os.close(descriptor)
+    try:
         yield
     finally:
+        path.unlink(missing_ok=True)
         os.close(descriptor)  # closing releases the lock
 
 

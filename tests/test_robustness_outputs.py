@@ -88,6 +88,7 @@ def test_stale_staging_of_a_killed_run_is_removed_and_only_that(tmp_path):
     write(out, "new")
     assert complete(out, "new")
     assert not ours.exists()
+    assert not (tmp_path / ".results.lock").exists()  # the lock file lives only during a run
     assert (foreign / "notes.txt").read_text() == "mine"
 
 
