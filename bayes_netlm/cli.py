@@ -1,13 +1,16 @@
 """The ``bayes-netlm`` command: ``run`` (the whole re-analysis), ``hr`` and ``rates`` (any study).
 
-Bad input prints one message naming the input and exits with status 2, writing nothing.
+Exit statuses: 0 success; 2 bad input (one message naming the input, nothing written); 3 the
+reported fit failed its convergence checks; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+Inputs are parsed and checked before PyMC, JAX or lifelines are imported, so a bad input is
+answered at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bayes_netlm.errors import InputError
+from bayes_netlm import cli_checks as checks
+from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
+from bayes_netlm.outputs import DiskFull
 from bayes_netlm.priors import (
     BetaPrior,
     ClinicalThresholds,
@@ -102,6 +107,11 @@ RATE_PROBABILITIES = {
 
 
 def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
+    checks.hr_conflicts(args)
+    catalog = load_prior_catalog()
+    clinical = _hr_threshold(catalog.clinical, args.threshold)
+    prior = _prior(args.prior, "log_hr", catalog)
+    assert isinstance(prior, NormalPrior)
     from bayes_netlm.modeling import hazard_ratio as hr_model
     from bayes_netlm.modeling import weibull_shape
     from bayes_netlm.summaries import (
@@ -110,10 +120,6 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
         hr_summary_from_draws,
     )
 
-    catalog = load_prior_catalog()
-    clinical = _hr_threshold(catalog.clinical, args.threshold)
-    prior = _prior(args.prior, "log_hr", catalog)
-    assert isinstance(prior, NormalPrior)
     shape = None
     if args.shape is not None or args.shape_prior is not None:
         if args.medians is None:
@@ -220,9 +226,6 @@ def _command_hr(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm.modeling import rates as rate_model
-    from bayes_netlm.summaries import rates_summary_exact, rates_summary_from_draws
-
     catalog = load_prior_catalog()
     clinical = _rd_threshold(catalog.clinical, args.threshold)
     prior = _prior(args.prior, "rates", catalog)
@@ -236,6 +239,9 @@ def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
         reference=parse_count_of(reference_text, "--reference"),
         p_value=math.nan,
     )
+    from bayes_netlm.modeling import rates as rate_model
+    from bayes_netlm.summaries import rates_summary_exact, rates_summary_from_draws
+
     result: dict[str, Any] = {
         "index": {"name": index_name, "counts": str(comparison.index)},
         "reference": {"name": reference_name, "counts": str(comparison.reference)},
@@ -278,23 +284,31 @@ def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm import frequentist
-    from bayes_netlm.evidence.patients import load_survival
-    from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
+    from bayes_netlm.evidence.patients import check_identifiable, load_survival, read_table
 
     catalog = load_prior_catalog()
     prior = _prior(args.prior, "log_hr", catalog)
     assert isinstance(prior, NormalPrior)
     requested = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    frame = read_table(args.data)
+    # a column named ``id`` is checked for repeated patients even without --id
+    id_col = "id" if args.id is None and "id" in frame.columns else args.id
     data = load_survival(
-        args.data,
+        frame,
         time=args.time,
         event=args.event,
         group=args.group,
         index_level=args.index_level,
         covariates=requested,
-        id_col=args.id,
+        id_col=id_col,
+        source=Path(args.data).name,
     )
+    check_identifiable(data)
+    for note in data.notes:
+        print(f"bayes-netlm survival: note: {note}", file=sys.stderr)
+    from bayes_netlm import frequentist
+    from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
+
     group_shape = args.shape == "group"
     survival_fit = SurvivalFit(
         "survival", Path(args.data).name, data, group_shape, args.reference_time
@@ -347,53 +361,29 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _grid(text: str | None, default: tuple[tuple[float, ...], tuple[float, ...]]) -> tuple:
-    """Parse ``HR,HR,...:SD,SD,...`` (prior centres as HRs, SDs on log HR)."""
-    if text is None:
-        return default
-    fix = "write prior centres (HR) and SDs as e.g. 0.5,1,2:0.2,0.5,1"
-    parts = text.split(":")
-    if len(parts) != 2:
-        raise InputError.single("--grid", f"cannot read {text!r}", fix)
-    try:
-        centres = [float(x) for x in parts[0].split(",") if x.strip()]
-        sds = [float(x) for x in parts[1].split(",") if x.strip()]
-    except ValueError:
-        raise InputError.single(
-            "--grid", f"{text!r} holds something that is not a number", fix
-        ) from None
-    if not centres or not sds:
-        raise InputError.single("--grid", "the grid has no points", fix)
-    if any(c <= 0 for c in centres) or any(sd <= 0 for sd in sds):
-        raise InputError.single("--grid", "centres (HR) and SDs must be positive", fix)
-    return tuple(math.log(c) for c in centres), tuple(sds)
-
-
 def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm.elicitation import parse_statement
     from bayes_netlm.evidence.published import load_published
-    from bayes_netlm.modeling.hazard_ratio import conjugate_posterior
-    from bayes_netlm.pipeline import hazard_ratio_evidence
-    from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
     from bayes_netlm.spec import load_spec
-    from bayes_netlm.summaries import hr_summary_exact
 
+    grid = None if args.grid is None else checks.parse_grid(args.grid)
     spec = load_spec()
     catalog = load_prior_catalog(spec.prior_sets)
     study = load_published(spec.published)
-    evidence = {s.name: hazard_ratio_evidence(s) for s in study.survival}
-    chosen = args.endpoint or list(evidence)
-    unknown = [e for e in chosen if e not in evidence]
+    names = [s.name for s in study.survival]
+    chosen = args.endpoint or names
+    unknown = [e for e in chosen if e not in names]
     if unknown:
         raise InputError.single(
-            "--endpoint", f"unknown endpoint {unknown[0]!r}", f"use one of {', '.join(evidence)}"
+            "--endpoint", f"unknown endpoint {unknown[0]!r}", f"use one of {', '.join(names)}"
         )
     assert spec.sensitivity is not None
-    means, sds = _grid(args.grid, (spec.sensitivity.prior_means, spec.sensitivity.prior_sds))
+    means, sds = grid or (spec.sensitivity.prior_means, spec.sensitivity.prior_sds)
     priors: dict[str, NormalPrior] = {name: s.log_hr for name, s in catalog.sets.items()}
     shown: dict[str, str] = {}
     for text in args.prior or []:
         if ":" in text and text.split(":", 1)[0].lower() == "hr":
+            from bayes_netlm.elicitation import parse_statement
+
             elicited = parse_statement(text, "--prior")
             assert isinstance(elicited.prior, NormalPrior)
             priors[text] = elicited.prior
@@ -403,6 +393,12 @@ def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
             assert isinstance(prior, NormalPrior)
             priors[text] = prior
     reference = catalog.get(spec.sensitivity.reference_prior, "[sensitivity] reference_prior")
+    from bayes_netlm.modeling.hazard_ratio import conjugate_posterior
+    from bayes_netlm.pipeline import hazard_ratio_evidence
+    from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+    from bayes_netlm.summaries import hr_summary_exact
+
+    evidence = {s.name: hazard_ratio_evidence(s) for s in study.survival}
     clinical = catalog.clinical
     result: dict[str, Any] = {"elicited": shown, "endpoints": {}}
     for name in chosen:
@@ -449,8 +445,15 @@ def _format_sensitivity(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+NOT_CONVERGED = (
+    "WARNING: this fit FAILED its convergence checks (R-hat <= 1.01, ESS >= 400, no divergences); "
+    "the numbers below are NOT reliable"
+)
+
+
 def _format_result(result: dict[str, Any]) -> str:
-    lines = [f"prior: {result['prior']}    method: {result.get('method', '')}"]
+    lines = [NOT_CONVERGED] if result.get("converged") is False else []
+    lines.append(f"prior: {result['prior']}    method: {result.get('method', '')}")
     if "input" in result:
         lines.append(f"input: {result['input']['derivation']}")
     estimates = result.get("estimates") or {"HR": result["estimate"]}
@@ -474,6 +477,15 @@ def _format_result(result: dict[str, Any]) -> str:
 
 
 def _command_run(args: argparse.Namespace) -> str:
+    from bayes_netlm.evidence.published import load_published
+    from bayes_netlm.outputs import check_out
+    from bayes_netlm.spec import DEFAULT_SPEC, load_spec
+
+    # everything the run reads is checked before the heavy libraries load
+    spec = load_spec(Path(args.spec) if args.spec else DEFAULT_SPEC)
+    load_published(spec.published)
+    load_prior_catalog(spec.prior_sets)
+    check_out(args.out)
     from bayes_netlm.run import run_published
 
     return run_published(
@@ -486,7 +498,7 @@ def _command_run(args: argparse.Namespace) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = checks.Parser(
         prog="bayes-netlm",
         description="Bayesian re-analysis of cystic vs solid NETLM (Ammann et al. 2025). "
         "HR = hazard(index)/hazard(reference): HR < 1 favours the index (cystic) group.",
@@ -495,25 +507,32 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the whole re-analysis from the published numbers")
     run.add_argument("--out", default="results", help="results folder (default: results)")
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    run.add_argument("--seed", type=checks.seed, default=DEFAULT_SEED)
     run.add_argument("--spec", help="run specification (default: models/run.toml)")
     run.add_argument(
         "--quiet", action="store_true", help="no progress lines on standard error, only the result"
     )
 
     hr = sub.add_parser("hr", help="re-analyse any published hazard ratio")
-    hr.add_argument("--hr", type=float, help="published hazard ratio (index vs reference)")
-    hr.add_argument("--ci", type=float, nargs=2, metavar=("LO", "HI"), help="its 95 %% CI")
-    hr.add_argument("--p", type=float, help="two-sided p-value")
+    positive = checks.positive_float
+    hr.add_argument("--hr", type=positive, help="published hazard ratio (index vs reference)")
+    hr.add_argument("--ci", type=positive, nargs=2, metavar=("LO", "HI"), help="its 95 %% CI")
+    hr.add_argument("--p", type=checks.p_value, help="two-sided p-value")
     hr.add_argument(
-        "--medians", type=float, nargs=2, metavar=("INDEX", "REFERENCE"), help="median survivals"
+        "--medians", type=positive, nargs=2, metavar=("INDEX", "REFERENCE"), help="median survivals"
     )
     hr.add_argument("--prior", default="vague", help="prior set name or normal:MEAN,SD on log HR")
-    hr.add_argument("--threshold", type=float, help="clinically important HR (default 0.7)")
     hr.add_argument(
-        "--n", type=int, nargs=2, metavar=("INDEX", "REFERENCE"), help="group sizes (info check)"
+        "--threshold", type=checks.finite_float, help="clinically important HR (default 0.7)"
     )
-    hr.add_argument("--shape", type=float, help="fixed Weibull shape k for --medians (HR^k)")
+    hr.add_argument(
+        "--n",
+        type=checks.group_size,
+        nargs=2,
+        metavar=("INDEX", "REFERENCE"),
+        help="group sizes (information check)",
+    )
+    hr.add_argument("--shape", type=positive, help="fixed Weibull shape k for --medians (HR^k)")
     hr.add_argument(
         "--shape-prior", help="uncertain Weibull shape for --medians: lognormal:MU,SIGMA on log k"
     )
@@ -522,7 +541,9 @@ def _parser() -> argparse.ArgumentParser:
     rates.add_argument("--index", nargs=2, metavar=("NAME", "K/N"), required=True)
     rates.add_argument("--reference", nargs=2, metavar=("NAME", "K/N"), required=True)
     rates.add_argument("--prior", default="beta:1,1", help="beta:A,B, logor:MEAN,SD or a set name")
-    rates.add_argument("--threshold", type=float, help="clinically important RD (default 0.05)")
+    rates.add_argument(
+        "--threshold", type=checks.finite_float, help="clinically important RD (default 0.05)"
+    )
 
     survival = sub.add_parser("survival", help="censored Weibull model for any two-group file")
     survival.add_argument("--data", required=True, help="CSV or Parquet, one row per patient")
@@ -556,7 +577,7 @@ def _parser() -> argparse.ArgumentParser:
 
     for command in (hr, rates, survival, sensitivity):
         command.add_argument("--json", action="store_true", help="print JSON")
-        command.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        command.add_argument("--seed", type=checks.seed, default=DEFAULT_SEED)
         command.add_argument(
             "--exact-only",
             action="store_true",
@@ -565,31 +586,57 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``bayes-netlm`` console script; returns the exit status."""
-    started = time.perf_counter()
-    args = _parser().parse_args(argv)
-    args.started = started
-    try:
-        if args.command == "run":
-            print(_command_run(args))
-            return 0
-        commands = {
-            "hr": _command_hr,
-            "rates": _command_rates,
-            "survival": _command_survival,
-            "sensitivity": _command_sensitivity,
-        }
-        result = commands[args.command](args)
-    except InputError as error:
-        print(f"bayes-netlm {args.command}: error: {error}", file=sys.stderr)
-        return 2
+def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
     if args.json:
-        print(json.dumps(result, indent=2, default=float))
+        print(checks.json_text(result))
     elif args.command == "sensitivity":
         print(_format_sensitivity(result))
     else:
         print(_format_result(result))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayes-netlm`` console script; returns the exit status.
+
+    0 success, 2 bad input, 3 the reported fit failed its convergence checks, 130 interrupted
+    (SIGINT), 143 terminated (SIGTERM). Nothing is written unless the status is 0 or 3.
+    """
+    started = time.perf_counter()
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a bad argument (2, message already printed)
+        return stop.code if isinstance(stop.code, int) else 2
+    args.started = started
+    commands = {
+        "hr": _command_hr,
+        "rates": _command_rates,
+        "survival": _command_survival,
+        "sensitivity": _command_sensitivity,
+    }
+    name = f"bayes-netlm {args.command}"
+    try:
+        with stoppable():
+            if args.command == "run":
+                print(_command_run(args))
+                return 0
+            result = commands[args.command](args)
+    except InputError as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        if isinstance(error, DiskFull):
+            # half-written HDF5 files crash h5py when finalised: leave without finalising
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(2)
+        return 2
+    except (KeyboardInterrupt, Interrupted) as stop:
+        status = stop.status if isinstance(stop, Interrupted) else 130
+        kept = "; previous results left as they were" if args.command == "run" else ""
+        print(f"{name}: interrupted, nothing written{kept}", file=sys.stderr)
+        return status
+    _print_result(args, result)
+    if result.get("converged") is False:
+        print(f"{name}: {NOT_CONVERGED} (exit status 3)", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -46,7 +46,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from bayes_netlm.errors import InputError, Problem
-from bayes_netlm.priors import BetaPrior, NormalPrior
+from bayes_netlm.priors import BetaPrior, NormalPrior, check_normal
 
 __all__ = [
     "Elicited",
@@ -182,6 +182,16 @@ def _check_interval(
                         "write rates as fractions (0.10) or percentages (10%), e.g. rate:0.10-0.35",
                     )
                 )
+    if kind in ("hr", "or") and 0 < lower < upper and not 1e-3 <= math.log(upper / lower) <= 100:
+        problems.append(
+            Problem(
+                where,
+                f"the interval {_num(lower)}-{_num(upper)} is too "
+                f"{'narrow' if math.log(upper / lower) < 1e-3 else 'wide'} for a prior",
+                f"give ends that differ by at least 0.1 % and at most a factor e^100, "
+                f"e.g. {kind}:0.5-2@95%",
+            )
+        )
     if lower >= upper:
         problems.append(
             Problem(
@@ -346,7 +356,18 @@ def _elicit_ratio(kind: str, lower: float, upper: float, mass: float, where: str
         "hr": ("HR", "log_hr", "normal"),
         "or": ("OR", "log_or", "logor"),
     }[kind]
-    mean, sd = _fit_log_normal(lower, upper, mass)
+    try:
+        mean, sd = _fit_log_normal(lower, upper, mass)
+    except (RuntimeError, ValueError, FloatingPointError, OverflowError):
+        mean, sd = math.nan, math.nan
+    problems = check_normal(mean, sd, where)
+    if problems:
+        raise InputError.single(
+            where,
+            f"no usable Normal prior on log {label} puts {_pct(mass)} between {_num(lower)} "
+            f"and {_num(upper)} (the interval is too narrow or too wide)",
+            f"give an interval whose ends differ by at least 0.1 %, e.g. {kind}:0.5-2@95%",
+        )
     prior = NormalPrior(mean, sd, scale)
     tail = (1 - mass) / 2
     lo, hi = (

@@ -3,14 +3,21 @@
 Every validation in the toolkit raises :class:`InputError`; the command line turns it into one
 message on stderr and exit status 2. Validators that can find several problems collect them all
 and raise once (``InputError.collect``), so the user fixes a file in one pass.
+
+:class:`Interrupted` is the other way a command ends early: SIGINT or SIGTERM, turned into an
+exception by :func:`stoppable` so that clean-up runs and the command exits 130 / 143 quietly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Self
 
-__all__ = ["InputError", "Problem"]
+__all__ = ["InputError", "Interrupted", "Problem", "stoppable"]
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,61 @@ class InputError(ValueError):
 
     def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
         # rebuilt from its problems when it crosses a process boundary
-        return (InputError, (self.problems,))
+        return (type(self), (self.problems,))
 
     @classmethod
-    def single(cls, where: str, what: str, fix: str) -> InputError:
+    def single(cls, where: str, what: str, fix: str) -> Self:
         """Build the error for one problem."""
         return cls([Problem(where, what, fix)])
+
+
+class Interrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """The process was told to stop (SIGTERM); ``status`` is the exit status to use (128 + signal).
+
+    A ``BaseException`` like :class:`KeyboardInterrupt`, so no ``except Exception`` swallows it and
+    every ``finally`` (the staging folder's clean-up) still runs.
+    """
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"terminated (exit status {status})")
+        self.status = status
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_stopping: list[int] = []
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGINT / SIGTERM: raise :class:`Interrupted` (exit status 128 + signal number).
+
+    Python runs the handler wherever the main thread is; if that place swallows exceptions (a
+    garbage-collection callback, a ``__del__``), SIGALRM raises it again a second later, until it
+    reaches :func:`main`.
+    """
+    if signum != signal.SIGALRM:
+        _stopping.append(128 + signum)
+    if _stopping:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        raise Interrupted(_stopping[0])
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while a command runs."""
+    signals = (*_STOP_SIGNALS, signal.SIGALRM)
+    previous = {sig: signal.signal(sig, _terminated) for sig in signals}
+    hook, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _stopping.clear()
+        sys.unraisablehook = hook
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _quiet_unraisable(unraisable: Any) -> None:
+    """An :class:`Interrupted` swallowed by a callback is raised again; do not print it."""
+    if not isinstance(unraisable.exc_value, Interrupted):
+        sys.__unraisablehook__(unraisable)

@@ -24,9 +24,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
-
-from scipy import stats
 
 from bayes_netlm.errors import InputError, Problem
 from bayes_netlm.tomlfile import read_toml
@@ -39,12 +38,17 @@ __all__ = [
     "PriorSet",
     "RatePriorSet",
     "load_prior_catalog",
+    "check_normal",
     "parse_prior",
 ]
 
 DEFAULT_PRIOR_FILE = Path(__file__).resolve().parent.parent / "models" / "prior_sets.toml"
 RULES = ("skeptical", "enthusiastic", "pessimistic")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# Bounds that keep every derived quantity finite: exp(mean +- 1.96 sd) and 1 / sd^2 stay in range.
+LOG_MEAN_MAX = 100.0
+SD_RANGE = (1e-6, 100.0)
+BETA_RANGE = (1e-3, 1e6)
 _FORM = re.compile(rf"^\s*(?P<kind>[a-z]+)\s*:\s*(?P<a>{_NUMBER})\s*,\s*(?P<b>{_NUMBER})\s*$")
 
 
@@ -154,7 +158,7 @@ class PriorCatalog:
 def _rule_prior(rule: str, important_log_effect: float, tail: float, scale: str) -> NormalPrior:
     """Derive a rule-based Normal prior; ``important_log_effect`` is the benefit (negative)."""
     d = abs(important_log_effect)
-    sd = d / stats.norm.ppf(1 - tail)
+    sd = d / NormalDist().inv_cdf(1 - tail)  # stdlib, so parsing a prior never imports SciPy
     mean = {"skeptical": 0.0, "enthusiastic": -d, "pessimistic": d}[rule]
     return NormalPrior(mean, sd, scale)
 
@@ -204,14 +208,46 @@ def parse_prior(
             where, f"a {kind!r} prior does not fit this effect", f"write {allowed}"
         )
     if kind == "beta":
-        if a <= 0 or b <= 0:
+        low, high = BETA_RANGE
+        if not (low <= a <= high and low <= b <= high):
             raise InputError.single(
-                where, f"Beta parameters must be positive, got {a:g}, {b:g}", "give A > 0 and B > 0"
+                where,
+                f"Beta parameters must lie between {low:g} and {high:g}, got {a:g}, {b:g}",
+                "give e.g. beta:1,1",
             )
         return BetaPrior(a, b)
-    if b <= 0:
-        raise InputError.single(where, f"prior SD must be positive, got {b:g}", "give SD > 0")
+    problems = check_normal(a, b, where)
+    if problems:
+        raise InputError(problems)
     return NormalPrior(a, b, "log_hr" if kind == "normal" else "log_or")
+
+
+def check_normal(mean: float, sd: float, where: str) -> list[Problem]:
+    """What is wrong with a Normal prior on a log ratio (empty if nothing).
+
+    The mean must be finite with ``|mean| <= 100`` and the SD between 1e-6 and 100, so that the
+    posterior (precision ``1 / sd^2``) and the ratio scale (``exp(mean +- 1.96 sd)``) stay finite.
+    """
+    problems = []
+    if not (math.isfinite(mean) and abs(mean) <= LOG_MEAN_MAX):
+        problems.append(
+            Problem(
+                where,
+                f"prior mean {mean:g} on the log scale is not a finite number within "
+                f"+-{LOG_MEAN_MAX:g}",
+                "give the mean of the log ratio, e.g. 0 (ratio 1) or -0.36 (ratio 0.7)",
+            )
+        )
+    low, high = SD_RANGE
+    if not low <= sd <= high:
+        problems.append(
+            Problem(
+                where,
+                f"prior SD {sd:g} is outside {low:g} to {high:g}",
+                "give an SD on the log scale, e.g. 1 (weak) or 0.2 (strong)",
+            )
+        )
+    return problems
 
 
 def _clinical(table: dict[str, Any], where: str) -> ClinicalThresholds:

@@ -6,13 +6,23 @@ use one core, and compilation is most of the run's time.
 
 Everything is written into a staging folder that replaces the results folder only when the whole
 run has succeeded (:mod:`bayes_netlm.outputs`).
+
+Interrupts: the survival process ignores SIGINT (Ctrl-C reaches the whole process group); this
+process turns it into one line and exit status 130 and stops the survival process itself, so
+neither prints a traceback and the staging folder is removed.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -22,7 +32,7 @@ import pandas as pd
 from bayes_netlm import frequentist, plots, sensitivity_plots, survival_plots
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.modeling.predictive import posterior_predictive_times
-from bayes_netlm.outputs import ResultsFolder, results_folder
+from bayes_netlm.outputs import ResultsFolder, results_folder, signals_deferred
 from bayes_netlm.patient_analysis import SurvivalAnalysis, analyse_survival
 from bayes_netlm.pipeline import (
     PublishedAnalysis,
@@ -224,6 +234,40 @@ def _sensitivity_tables(
     )
 
 
+def _ignore_interrupts() -> None:
+    """Initialiser of the survival process: the parent handles Ctrl-C and stops this process.
+
+    On Linux the process is also told to stop when its parent dies, even by SIGKILL
+    (``prctl(PR_SET_PDEATHSIG, SIGTERM)``), so a killed run leaves no fit running on.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+
+
+@contextmanager
+def _survival_process() -> Iterator[ProcessPoolExecutor]:
+    """A one-worker spawned pool; on any exception or interrupt its worker is stopped at once."""
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_ignore_interrupts,
+    )
+    try:
+        yield pool
+    except BaseException:
+        # shutdown() would wait for the survival fit to finish; stop the worker instead
+        with signals_deferred():
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def run_published(
     out: Path,
     seed: int,
@@ -241,10 +285,7 @@ def run_published(
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
-    with (
-        results_folder(out) as folder,
-        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool,
-    ):
+    with results_folder(out) as folder, _survival_process() as pool:
         pending = (
             pool.submit(
                 analyse_survival, spec.survival, catalog, seed + 2, spec.sampler, spec.sensitivity

@@ -1,14 +1,22 @@
-"""The run specification (``models/run.toml``): data, models, prior sets, sampler settings."""
+"""The run specification (``models/run.toml``): data, models, prior sets, sampler settings.
+
+The whole file is checked before any work, every problem listed at once; the sampler module (and
+with it PyMC) is imported only once the specification is known to be valid.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bayes_netlm.errors import InputError
-from bayes_netlm.modeling.sampling import SamplerSettings
+from bayes_netlm.errors import InputError, Problem
+from bayes_netlm.priors import check_normal
 from bayes_netlm.tomlfile import read_toml
+
+if TYPE_CHECKING:
+    from bayes_netlm.modeling.sampling import SamplerSettings
 
 __all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
 
@@ -88,12 +96,17 @@ class SensitivitySpec:
 
 
 def _sensitivity(table: dict) -> SensitivitySpec:
-    means = tuple(math.log(float(hr)) for hr in table["prior_hr_means"])
+    centres = [float(hr) for hr in table["prior_hr_means"]]
+    if not all(math.isfinite(c) and c > 0 for c in centres):
+        raise ValueError("[sensitivity] prior_hr_means must be positive finite hazard ratios")
+    means = tuple(math.log(c) for c in centres)
     sds = tuple(float(s) for s in table["prior_sds"])
     if not means or not sds:
         raise ValueError("[sensitivity] needs at least one prior mean and one prior SD")
-    if any(s <= 0 for s in sds):
-        raise ValueError("[sensitivity] prior_sds must be positive")
+    problems = [p for m in means for p in check_normal(m, 1.0, "[sensitivity] prior_hr_means")]
+    problems += [p for s in sds for p in check_normal(0.0, s, "[sensitivity] prior_sds")]
+    if problems:
+        raise ValueError("; ".join(f"{p.what} ({p.fix})" for p in problems))
     return SensitivitySpec(
         means, sds, str(table.get("reference_prior", "vague")), tuple(table.get("weibull_fits", ()))
     )
@@ -109,9 +122,16 @@ class RunSpec:
     rate_prior_sets: tuple[str, ...]
     survival: SurvivalSpec | None
     sensitivity: SensitivitySpec | None
-    sampler: SamplerSettings
+    sampler_values: tuple[tuple[str, Any], ...]
     path: Path
     sha256: str
+
+    @property
+    def sampler(self) -> SamplerSettings:
+        """The NUTS settings (imports the sampler module, and so PyMC, on first use)."""
+        from bayes_netlm.modeling.sampling import SamplerSettings
+
+        return SamplerSettings(**dict(self.sampler_values))
 
 
 def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
@@ -125,30 +145,65 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
     """
     path = Path(path)
     doc, sha256 = read_toml(path)
+    problems = _sampler_problems(doc.get("sampler", {}), path)
     try:
-        sampler = doc.get("sampler", {})
-        return RunSpec(
+        spec = RunSpec(
             published=PROJECT_ROOT / doc["data"]["published"],
             prior_sets=PROJECT_ROOT / doc["data"]["prior_sets"],
             hr_prior_sets=tuple(doc["summary_hazard_ratio"]["prior_sets"]),
             rate_prior_sets=tuple(doc["rates"]["prior_sets"]),
             survival=_survival(doc["survival"]) if "survival" in doc else None,
             sensitivity=_sensitivity(doc["sensitivity"]) if "sensitivity" in doc else None,
-            sampler=SamplerSettings(
-                draws=int(sampler.get("draws", 1000)),
-                tune=int(sampler.get("tune", 1000)),
-                chains=int(sampler.get("chains", 4)),
-                cores=int(sampler.get("cores", 2)),
-                target_accept=float(sampler.get("target_accept", 0.9)),
-            ),
+            sampler_values=_sampler_values(doc.get("sampler", {})),
             path=path,
             sha256=sha256,
         )
     except KeyError as missing:
-        raise InputError.single(
-            str(path), f"missing field {missing}", "see models/run.toml"
-        ) from None
-    except (TypeError, ValueError) as error:
-        raise InputError.single(
-            str(path), f"invalid value ({error})", "see models/run.toml"
-        ) from None
+        problems.append(Problem(str(path), f"missing field {missing}", "see models/run.toml"))
+    except (TypeError, ValueError, AttributeError) as error:
+        problems.append(Problem(str(path), f"invalid value ({error})", "see models/run.toml"))
+    if problems:
+        raise InputError(problems)
+    return spec
+
+
+# setting: (default, smallest allowed, largest allowed, kind)
+SAMPLER_RULES: dict[str, tuple[Any, float, float, type]] = {
+    "draws": (1000, 1, 10**6, int),
+    "tune": (1000, 0, 10**6, int),
+    "chains": (4, 1, 64, int),
+    "cores": (2, 1, 256, int),
+    "target_accept": (0.9, 0.5, 0.999, float),
+}
+
+
+def _sampler_values(table: Any) -> tuple[tuple[str, Any], ...]:
+    table = table if isinstance(table, dict) else {}
+    return tuple((key, table.get(key, rule[0])) for key, rule in SAMPLER_RULES.items())
+
+
+def _sampler_problems(table: Any, path: Path) -> list[Problem]:
+    """Every out-of-range, mistyped or unknown ``[sampler]`` setting."""
+    where = f"{path} [sampler]"
+    if not isinstance(table, dict):
+        return [Problem(where, "is not a table", "write [sampler] with draws = 1000 etc.")]
+    problems = [
+        Problem(f"{where} {key}", "unknown setting", f"use only {', '.join(SAMPLER_RULES)}")
+        for key in table
+        if key not in SAMPLER_RULES
+    ]
+    for key, (default, low, high, kind) in SAMPLER_RULES.items():
+        value = table.get(key, default)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind is int and not isinstance(value, int):
+            number = False
+        if not number or not (math.isfinite(value) and low <= value <= high):
+            shown = "a whole number" if kind is int else "a number"
+            problems.append(
+                Problem(
+                    f"{where} {key}",
+                    f"{value!r} is not {shown} from {low:g} to {high:g}",
+                    f"set {key} = {default} (the default) or another value in that range",
+                )
+            )
+    return problems

@@ -126,14 +126,17 @@ def test_rates_logor_prior_uses_mcmc():
 
 BAD_INPUTS = [
     (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "hopeful"], "unknown prior set 'hopeful'"),
-    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,0"], "SD must be positive"),
-    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,-1"], "SD must be positive"),
+    (
+        ["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,0"],
+        "prior SD 0 is outside 1e-06",
+    ),
+    (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,-1"], "prior SD -1 is outside"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:zero"], "cannot read the prior"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "beta:1,1"], "does not fit"),
     (["hr", "--hr", "0.8", "--ci", "0.9", "1.3"], "does not bracket"),
-    (["hr", "--hr", "0.8", "--p", "0"], "outside (0, 1]"),
-    (["hr", "--hr", "0.8", "--p", "1.5"], "outside (0, 1]"),
-    (["hr", "--hr", "-0.8", "--p", "0.5"], "not a positive number"),
+    (["hr", "--hr", "0.8", "--p", "0"], "outside 1e-300 to 1"),
+    (["hr", "--hr", "0.8", "--p", "1.5"], "outside 1e-300 to 1"),
+    (["hr", "--hr", "-0.8", "--p", "0.5"], "must be above 0"),
     (["hr", "--hr", "0.8"], "needs --ci LO HI or --p P"),
     (["hr", "--medians", "13.8", "10.6"], "needs the two-sided --p"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--shape", "2"], "applies to --medians only"),
@@ -146,7 +149,7 @@ BAD_INPUTS = [
     (["rates", "--index", "a", "3/12", "--reference", "b", "9-3/12"], "lower bound above"),
     (
         ["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "beta:0,1"],
-        "positive",
+        "must lie between 0.001 and 1e+06",
     ),
     (
         ["rates", "--index", "a", "3/12", "--reference", "b", "3/12", "--prior", "normal:0,1"],
@@ -209,7 +212,7 @@ SENSITIVITY_BAD = [
     (["sensitivity", "--grid", ":"], "no points"),
     (["sensitivity", "--grid", "0.5,1"], "cannot read"),
     (["sensitivity", "--grid", "0.5,x:0.2"], "not a number"),
-    (["sensitivity", "--grid", "0:0.2"], "must be positive"),
+    (["sensitivity", "--grid", "0:0.2"], "not a positive finite HR"),
     (["sensitivity", "--endpoint", "dfs_full"], "unknown endpoint"),
 ]
 

@@ -133,3 +133,100 @@ def test_missing_file_exits_2(tmp_path, capsys):
     ]
     assert main(args) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def survival_args(path, *extra):
+    return [
+        "survival",
+        "--data",
+        str(path),
+        "--time",
+        "t",
+        "--event",
+        "d",
+        "--group",
+        "arm",
+        "--index-level",
+        "cystic",
+        *extra,
+    ]
+
+
+COVARIATE_BAD = {
+    "the group column": (["--covariates", "arm"], "is the group, time or event column itself"),
+    "a constant": (["--covariates", "k"], "same value (5) for every patient"),
+    "the group in disguise": (["--covariates", "arm01"], "one value per group"),
+    "collinear pair": (["--covariates", "age,age2"], "exact linear combination"),
+}
+
+
+@pytest.mark.parametrize("case", list(COVARIATE_BAD), ids=list(COVARIATE_BAD))
+def test_unusable_covariates_are_refused_before_fitting(case, tmp_path, capsys):
+    extra, message = COVARIATE_BAD[case]
+    frame = base_frame().assign(k=5)
+    frame = frame.assign(arm01=(frame.arm == "cystic").astype(int), age2=2 * frame.age + 1)
+    path = write(tmp_path, frame)
+    assert main(survival_args(path, *extra)) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+    assert "pymc" not in captured.err
+
+
+def test_an_id_column_is_checked_without_the_id_option(tmp_path, capsys):
+    path = write(tmp_path, base_frame().assign(id=[1, 2, 3, 4, 5, 1]))
+    assert main(survival_args(path)) == 2
+    assert "patient id '1' appears 2 times" in capsys.readouterr().err
+
+
+def test_a_group_of_one_patient_is_warned_about():
+    from bayes_netlm.evidence.patients import load_survival
+
+    frame = base_frame().assign(arm=["cystic"] + ["solid"] * 5, d=[1, 0, 1, 1, 1, 0])
+    data = load_survival(frame, time="t", event="d", group="arm", index_level="cystic")
+    assert any("group 'cystic' has only 1 patient" in note for note in data.notes)
+
+
+def test_file_problems_are_named_for_what_they_are(tmp_path, capsys):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("t,d,arm\n1,1,M\xfcller\n".encode("latin-1"))
+    header = write(tmp_path, base_frame().iloc[:0])
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    expected = {
+        latin: "is not UTF-8 text (byte 0xfc",
+        header: "has a header row but no patient rows",
+        folder: "is a folder, not a file",
+        fifo: "is not a regular file",
+    }
+    for path, message in expected.items():
+        assert main(survival_args(path)) == 2
+        err = capsys.readouterr().err
+        assert message in err and "file not found" not in err and "labels found" not in err
+    assert "save the file as UTF-8" in (main(survival_args(latin)), capsys.readouterr().err)[1]
+
+
+def test_a_group_column_without_labels_says_none_were_found(tmp_path, capsys):
+    path = write(tmp_path, base_frame().assign(arm=[None] * 6))
+    assert main(survival_args(path)) == 2
+    err = capsys.readouterr().err
+    assert "labels found: none (every label is missing)" in err and "labels found: (" not in err
+
+
+@pytest.mark.slow
+def test_a_fit_that_fails_its_checks_exits_3_and_says_so(tmp_path):
+    # times of 1e300 break the Weibull fit: it used to print an HR as if all were well, exit 0
+    frame = base_frame()
+    path = write(tmp_path, frame.assign(t=frame.t * 1e300))
+    result = subprocess.run(
+        [sys.executable, "-m", "bayes_netlm.cli", *survival_args(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.startswith("WARNING: this fit FAILED its convergence checks")
+    assert "exit status 3" in result.stderr

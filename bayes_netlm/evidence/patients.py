@@ -42,6 +42,7 @@ __all__ = [
     "STUDY_COLUMNS",
     "ColumnSpec",
     "SurvivalData",
+    "check_identifiable",
     "load_survival",
     "read_table",
     "require_positive_times",
@@ -296,13 +297,28 @@ def read_table(path: str | Path) -> pd.DataFrame:
             f"unsupported file type {suffix or '(no extension)'!r}",
             "save the table as .csv or .parquet",
         )
-    if not path.is_file():
+    if not path.exists():
         raise InputError.single(str(path), "file not found", "check the path and the file name")
+    if path.is_dir():
+        raise InputError.single(str(path), "is a folder, not a file", "give the table's file")
+    if not path.is_file():
+        raise InputError.single(
+            str(path),
+            "is not a regular file (a pipe, socket or device)",
+            "save the table to a file and give that file",
+        )
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path, float_precision="round_trip")
         else:
             frame = pd.read_parquet(path)
+    except UnicodeDecodeError as error:
+        raise InputError.single(
+            str(path),
+            f"cannot be read as CSV: it is not UTF-8 text (byte {error.object[error.start]:#04x} "
+            f"at position {error.start})",
+            "save the file as UTF-8, e.g. 'CSV UTF-8' in Excel or 'Encoding: UTF-8' in an editor",
+        ) from None
     except (OSError, ValueError) as error:
         # ValueError covers pandas' parser errors, decoding errors and pyarrow's ArrowInvalid.
         raise InputError.single(
@@ -365,8 +381,21 @@ def load_survival(
     else:
         frame = read_table(path_or_frame)
         source = source or Path(path_or_frame).name
+    if frame.empty:
+        raise InputError.single(
+            source, "has a header row but no patient rows", "add one row per patient"
+        )
     wanted = [time, event, group, *covariates, *(c for c in (id_col, matched_set) if c)]
     problems = _missing_columns(frame, wanted, source)
+    problems += [
+        Problem(
+            f"{source}, column '{name}'",
+            "is listed as a covariate but is the group, time or event column itself",
+            "drop it from the covariates: the model already uses it",
+        )
+        for name in dict.fromkeys(covariates)
+        if name in (group, time, event)
+    ]
     present = set(frame.columns)
 
     times = np.full(len(frame), np.nan)
@@ -397,6 +426,8 @@ def load_survival(
         sets, found = _parse_matched_sets(frame[matched_set], _Column(source, matched_set))
         problems += found
 
+    if not problems and index is not None:
+        notes += _small_groups(index, labels)
     if problems or index is None:
         raise InputError(problems)
     return SurvivalData(
@@ -538,7 +569,8 @@ def _parse_groups(
     found = ", ".join(f"{level!r} ({count})" for level, count in counts.items())
     choice = _choose_index([str(level) for level in counts.index], index_level)
     if isinstance(choice, Problem):
-        problems.append(Problem(place.where(), f"{choice.what}; labels found: {found}", choice.fix))
+        shown = found or "none (every label is missing)"
+        problems.append(Problem(place.where(), f"{choice.what}; labels found: {shown}", choice.fix))
         return None, ("", ""), problems
     # -1 marks a row without a label, which is reported above and never reaches SurvivalData.
     index = np.select([labels == choice[0], labels == choice[1]], [1, 0], default=-1)
@@ -616,6 +648,59 @@ def _parse_ids(column: pd.Series, place: _Column) -> tuple[np.ndarray, list[Prob
             )
         )
     return labels.fillna("").to_numpy(dtype=object), problems
+
+
+def _small_groups(index: np.ndarray, labels: tuple[str, str]) -> tuple[str, ...]:
+    """A warning for each group with a single patient: its estimates rest on one person."""
+    counts = (int((index == 1).sum()), int((index == 0).sum()))
+    return tuple(
+        f"WARNING: group {label!r} has only {count} patient; every estimate for it rests on "
+        "that one person"
+        for label, count in zip(labels, counts, strict=True)
+        if count < 2
+    )
+
+
+def check_identifiable(data: SurvivalData) -> None:
+    """Refuse covariates that the group and the other covariates determine exactly.
+
+    Such a covariate's effect cannot be told apart from the group's (or the others'): the
+    likelihood is flat along a line and a fit would not converge. Checked before fitting, on the
+    design ``[1, group, covariates]``: a column whose least-squares residual on the other columns
+    is zero (relative to its own spread) is reported.
+
+    Raises
+    ------
+    InputError
+        One problem per such covariate.
+
+    """
+    index, covariates = np.asarray(data.index, dtype=float), data.covariates
+    if covariates.empty:
+        return
+    design = np.column_stack([np.ones(len(index)), index, covariates.to_numpy(dtype=float)])
+    problems = []
+    for j, name in enumerate(covariates.columns, start=2):
+        column = design[:, j]
+        others = np.delete(design, j, axis=1)
+        fitted = others @ np.linalg.lstsq(others, column, rcond=None)[0]
+        if np.std(column - fitted) > 1e-8 * max(np.std(column), 1e-300):
+            continue
+        by_group = design[:, :2] @ np.linalg.lstsq(design[:, :2], column, rcond=None)[0]
+        what = (
+            "takes one value per group, so it is the group itself"
+            if np.allclose(column, by_group, rtol=0, atol=1e-8 * max(np.std(column), 1e-300))
+            else "is an exact linear combination of the group and the other covariates"
+        )
+        problems.append(
+            Problem(
+                f"{data.source}, column '{name}'",
+                f"covariate {what}: its effect cannot be told apart from theirs",
+                "drop it (or the covariates it repeats) from --covariates",
+            )
+        )
+    if problems:
+        raise InputError(problems)
 
 
 def _parse_covariates(

@@ -132,7 +132,7 @@ def from_p_value(hr: float, p: float, where: str = "--p") -> LogHazardRatio:
     _positive(hr, "--hr")
     if not 0 < p <= 1:
         raise InputError.single(where, f"p-value {p:g} is outside (0, 1]", "give 0 < p <= 1")
-    z = stats.norm.ppf(1 - p / 2)
+    z = stats.norm.isf(p / 2)  # upper tail directly: exact for tiny p, where 1 - p/2 rounds to 1
     estimate = math.log(hr)
     if estimate == 0 and p < 1:
         raise InputError.single(
