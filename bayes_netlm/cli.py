@@ -617,8 +617,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with stoppable():
             if args.command == "run":
-                print(_command_run(args))
-                return 0
+                line = _command_run(args)
+                print(line)
+                from bayes_netlm.run import FITS_FAILED  # loaded by the run already
+
+                return 3 if FITS_FAILED in line else 0
             result = commands[args.command](args)
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)

@@ -46,7 +46,10 @@ from bayes_netlm.provenance import stamp
 from bayes_netlm.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
-__all__ = ["run_published"]
+__all__ = ["FITS_FAILED", "run_published"]
+
+# In the run's final line when any fit failed its checks; the command then exits with status 3.
+FITS_FAILED = "FITS FAILED their convergence checks"
 
 PPC_REPLICATES = 50
 MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, patient-level data"}
@@ -346,7 +349,5 @@ def run_published(
         elapsed = time.perf_counter() - started
         folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra))
     failed = int((~all_convergence["converged"].astype(bool)).sum())
-    status = (
-        "all fits converged" if not failed else f"{failed} FITS FAILED their convergence checks"
-    )
+    status = "all fits converged" if not failed else f"{failed} {FITS_FAILED}"
     return f"bayes-netlm run: results in {out}; {status}; finished in {elapsed:.1f} s"
