@@ -278,7 +278,7 @@ def _command_rates(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm import frequentist
+    from bayes_netlm.analyses import frequentist
     from bayes_netlm.evidence.patients import load_survival
     from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
 
@@ -370,11 +370,11 @@ def _grid(text: str | None, default: tuple[tuple[float, ...], tuple[float, ...]]
 
 
 def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
-    from bayes_netlm.elicitation import parse_statement
+    from bayes_netlm.analyses.published import hazard_ratio_evidence
     from bayes_netlm.evidence.published import load_published
     from bayes_netlm.modeling.hazard_ratio import conjugate_posterior
-    from bayes_netlm.pipeline import hazard_ratio_evidence
-    from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+    from bayes_netlm.sensitivity.elicitation import parse_statement
+    from bayes_netlm.sensitivity.grid import exact_probability, grid_table, tipping_table
     from bayes_netlm.spec import load_spec
     from bayes_netlm.summaries import hr_summary_exact
 
