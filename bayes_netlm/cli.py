@@ -24,7 +24,6 @@ from bayes_netlm import cli_checks as checks
 from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
-from bayes_netlm.outputs import DiskFull
 from bayes_netlm.priors import (
     BetaPrior,
     ClinicalThresholds,
@@ -33,6 +32,7 @@ from bayes_netlm.priors import (
     load_prior_catalog,
     parse_prior,
 )
+from bayes_netlm.reporting.outputs import DiskFull
 
 if TYPE_CHECKING:
     from bayes_netlm.summaries import Summary
@@ -306,7 +306,7 @@ def _command_survival(args: argparse.Namespace) -> dict[str, Any]:
     check_identifiable(data)
     for note in data.notes:
         print(f"bayes-netlm survival: note: {note}", file=sys.stderr)
-    from bayes_netlm import frequentist
+    from bayes_netlm.analyses import frequentist
     from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
 
     group_shape = args.shape == "group"
@@ -382,7 +382,7 @@ def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
     shown: dict[str, str] = {}
     for text in args.prior or []:
         if ":" in text and text.split(":", 1)[0].lower() == "hr":
-            from bayes_netlm.elicitation import parse_statement
+            from bayes_netlm.sensitivity.elicitation import parse_statement
 
             elicited = parse_statement(text, "--prior")
             assert isinstance(elicited.prior, NormalPrior)
@@ -393,9 +393,9 @@ def _command_sensitivity(args: argparse.Namespace) -> dict[str, Any]:
             assert isinstance(prior, NormalPrior)
             priors[text] = prior
     reference = catalog.get(spec.sensitivity.reference_prior, "[sensitivity] reference_prior")
+    from bayes_netlm.analyses.published import hazard_ratio_evidence
     from bayes_netlm.modeling.hazard_ratio import conjugate_posterior
-    from bayes_netlm.pipeline import hazard_ratio_evidence
-    from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+    from bayes_netlm.sensitivity.grid import exact_probability, grid_table, tipping_table
     from bayes_netlm.summaries import hr_summary_exact
 
     evidence = {s.name: hazard_ratio_evidence(s) for s in study.survival}
@@ -478,7 +478,7 @@ def _format_result(result: dict[str, Any]) -> str:
 
 def _command_run(args: argparse.Namespace) -> str:
     from bayes_netlm.evidence.published import load_published
-    from bayes_netlm.outputs import check_out
+    from bayes_netlm.reporting.outputs import check_out
     from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
     # everything the run reads is checked before the heavy libraries load

@@ -5,7 +5,7 @@ published-numbers models: its Numba compilation and the published models' JAX co
 use one core, and compilation is most of the run's time.
 
 Everything is written into a staging folder that replaces the results folder only when the whole
-run has succeeded (:mod:`bayes_netlm.outputs`).
+run has succeeded (:mod:`bayes_netlm.reporting.outputs`).
 
 Interrupts: the survival process ignores SIGINT (Ctrl-C reaches the whole process group); this
 process turns it into one line and exit status 130 and stops the survival process itself, so
@@ -29,21 +29,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bayes_netlm import frequentist, plots, sensitivity_plots, survival_plots
-from bayes_netlm.evidence.published import load_published
-from bayes_netlm.modeling.predictive import posterior_predictive_times
-from bayes_netlm.outputs import ResultsFolder, results_folder, signals_deferred
-from bayes_netlm.patient_analysis import SurvivalAnalysis, analyse_survival
-from bayes_netlm.pipeline import (
+from bayes_netlm.analyses import frequentist
+from bayes_netlm.analyses.patients import SurvivalAnalysis, analyse_survival
+from bayes_netlm.analyses.published import (
     PublishedAnalysis,
     PublishedSensitivity,
     analyse_published,
     published_sensitivity,
 )
+from bayes_netlm.evidence.published import load_published
+from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.progress import Progress
-from bayes_netlm.provenance import stamp
-from bayes_netlm.report import render_report, sensitivity_section, survival_section
+from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
+from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
+from bayes_netlm.reporting.provenance import stamp
+from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 __all__ = ["FITS_FAILED", "run_published"]

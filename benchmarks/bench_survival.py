@@ -11,8 +11,8 @@ import shutil
 import time
 from pathlib import Path
 
+from bayes_netlm.analyses.patients import analyse_survival
 from bayes_netlm.modeling.weibull import WeibullFitter, fit_survival
-from bayes_netlm.patient_analysis import analyse_survival
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.spec import load_spec
 

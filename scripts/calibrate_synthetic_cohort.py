@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from bayes_netlm.analyses.frequentist import kaplan_meier_medians, logrank
+from bayes_netlm.analyses.matching import matched_cohort
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.evidence.synthetic import (
@@ -35,8 +37,6 @@ from bayes_netlm.evidence.synthetic import (
     draw_baseline,
     draw_outcomes,
 )
-from bayes_netlm.frequentist import kaplan_meier_medians, logrank
-from bayes_netlm.matching import matched_cohort
 
 BASE_START = 20250101
 PUBLISHED = Path(__file__).resolve().parents[1] / "data" / "ammann2025.toml"
@@ -111,7 +111,7 @@ class Evaluator:
     def misses(self, frame: pd.DataFrame, names: tuple[str, ...], exact: bool = True) -> list[str]:
         """The targets among ``names`` (e.g. "os_full") the cohort misses, described.
 
-        ``exact``: lifelines (:mod:`bayes_netlm.frequentist`); otherwise the numpy screen
+        ``exact``: lifelines (:mod:`bayes_netlm.analyses.frequentist`); otherwise the numpy screen
         :func:`km_median` and :func:`logrank_p`, which agree with it and are 100 times faster.
         """
         out = []

@@ -4,15 +4,15 @@ import sys
 import pytest
 from scipy import optimize, stats
 
-from bayes_netlm.elicitation import (
+from bayes_netlm.errors import InputError
+from bayes_netlm.priors import BetaPrior, NormalPrior, parse_prior
+from bayes_netlm.sensitivity.elicitation import (
     Elicited,
     elicit_hazard_ratio,
     elicit_odds_ratio,
     elicit_rate,
     parse_statement,
 )
-from bayes_netlm.errors import InputError
-from bayes_netlm.priors import BetaPrior, NormalPrior, parse_prior
 
 
 def closed_form(lower: float, upper: float, mass: float) -> tuple[float, float]:

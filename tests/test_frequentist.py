@@ -13,10 +13,7 @@ from lifelines.datasets import load_rossi, load_waltons
 from numpy.testing import assert_allclose
 from scipy import optimize, stats
 
-from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.patients import SurvivalData, load_survival
-from bayes_netlm.evidence.synthetic import make_synthetic_cohort
-from bayes_netlm.frequentist import (
+from bayes_netlm.analyses.frequentist import (
     cox_hazard_ratio,
     frequentist_table,
     kaplan_meier_curves,
@@ -24,6 +21,9 @@ from bayes_netlm.frequentist import (
     logrank,
     weibull_mle,
 )
+from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.patients import SurvivalData, load_survival
+from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 
 ROSSI_COVARIATES = ["age", "race", "wexp", "mar", "paro", "prio"]
 

@@ -8,10 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.patients import SurvivalData, load_survival
-from bayes_netlm.evidence.synthetic import make_synthetic_cohort
-from bayes_netlm.matching import (
+from bayes_netlm.analyses.matching import (
     BALANCE_COLUMNS,
     RIDGE_PENALTY,
     SMD_THRESHOLD,
@@ -22,6 +19,9 @@ from bayes_netlm.matching import (
     matched_set_weights,
     propensity_scores,
 )
+from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.patients import SurvivalData, load_survival
+from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 
 SYNTHETIC_COVARIATES = [
     "age",

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bayes_netlm.analyses.published import hazard_ratio_evidence
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.modeling import hazard_ratio as hr
 from bayes_netlm.modeling import rates
-from bayes_netlm.pipeline import hazard_ratio_evidence
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.summaries import interval_from_draws, probability_from_draws
 

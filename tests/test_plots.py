@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 from matplotlib.figure import Figure
 
-from bayes_netlm import plots
 from bayes_netlm.priors import load_prior_catalog
+from bayes_netlm.reporting import plots
 
 # the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
 CLINICAL = load_prior_catalog().clinical

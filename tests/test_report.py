@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from bayes_netlm.analyses.published import PublishedAnalysis
 from bayes_netlm.evidence.counts import CountRange
 from bayes_netlm.evidence.published import PublishedStudy, RateEvidence
 from bayes_netlm.modeling.hazard_ratio import (
@@ -19,9 +20,8 @@ from bayes_netlm.modeling.hazard_ratio import (
 )
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import SamplerSettings
-from bayes_netlm.pipeline import PublishedAnalysis
 from bayes_netlm.priors import NormalPrior, PriorCatalog, load_prior_catalog
-from bayes_netlm.report import NOT_CONVERGED, render_report
+from bayes_netlm.reporting.report import NOT_CONVERGED, render_report
 from bayes_netlm.spec import RunSpec
 from bayes_netlm.summaries import hr_summary_exact, rates_summary_from_draws
 
@@ -216,8 +216,8 @@ def test_exact_value_is_the_headline_and_mcmc_the_check_with_its_mcse():
 
 
 def test_shape_section_shows_the_marginalised_headline_and_consistent_shapes():
+    from bayes_netlm.analyses.published import shape_consistency
     from bayes_netlm.modeling import weibull_shape
-    from bayes_netlm.pipeline import shape_consistency
 
     analysis = _analysis()
     shape = NormalPrior(0.0, 0.5, "log_k")

@@ -120,7 +120,7 @@ def test_run_with_zero_draws_exits_2_before_any_work(tmp_path, capsys):
 
 @pytest.mark.parametrize("case", ["parent is a file", "read-only", "mount point"])
 def test_out_that_cannot_be_written_is_refused_before_the_work(case, tmp_path, monkeypatch, capsys):
-    import bayes_netlm.outputs as outputs
+    import bayes_netlm.reporting.outputs as outputs
 
     if case == "parent is a file":
         (tmp_path / "file").write_text("x")

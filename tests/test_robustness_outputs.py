@@ -1,8 +1,8 @@
 """The results folder under faults: stale staging, a second writer, a full disk, signals.
 
 A small writer process stands in for ``bayes-netlm run``: it goes through the same
-:func:`bayes_netlm.outputs.results_folder` and the same signal handling as the command, but writes a
-few files slowly instead of fitting for a minute.
+:func:`bayes_netlm.reporting.outputs.results_folder` and the same signal handling as the command,
+but writes a few files slowly instead of fitting for a minute.
 """
 
 import errno
@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.outputs import MARKER, STAGING_MARKER, DiskFull, results_folder
+from bayes_netlm.reporting.outputs import MARKER, STAGING_MARKER, DiskFull, results_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = 5
 WRITER = """
 import sys, time
 from bayes_netlm.errors import InputError, Interrupted, stoppable
-from bayes_netlm.outputs import results_folder
+from bayes_netlm.reporting.outputs import results_folder
 
 out, tag, delay = sys.argv[1], sys.argv[2], float(sys.argv[3])
 try:
@@ -200,7 +200,7 @@ def test_full_disk_exits_2_without_finalising_half_written_files(tmp_path):
     code = """
 import atexit, sys
 import bayes_netlm.cli as cli
-from bayes_netlm.outputs import DiskFull
+from bayes_netlm.reporting.outputs import DiskFull
 
 def full(args):
     raise DiskFull.single("results", "the disk filled up", "free space")

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from bayes_netlm import cli_checks
 from bayes_netlm.cli import main
-from bayes_netlm.elicitation import parse_statement
 from bayes_netlm.errors import InputError
 from bayes_netlm.evidence.counts import parse_count_of
 from bayes_netlm.priors import NormalPrior, parse_prior
+from bayes_netlm.sensitivity.elicitation import parse_statement
 
 FAST = settings(max_examples=300, deadline=None)
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

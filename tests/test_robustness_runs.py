@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bayes_netlm.outputs import MARKER, results_folder
+from bayes_netlm.reporting.outputs import MARKER, results_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

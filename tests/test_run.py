@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from bayes_netlm import plots
 from bayes_netlm.cli import main
-from bayes_netlm.outputs import results_folder
+from bayes_netlm.reporting import plots
+from bayes_netlm.reporting.outputs import results_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

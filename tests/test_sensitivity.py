@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from bayes_netlm.analyses.patients import weibull_sensitivity
 from bayes_netlm.evidence.patients import load_survival
 from bayes_netlm.evidence.synthetic import make_synthetic_cohort
 from bayes_netlm.modeling.hazard_ratio import LogHazardRatio, conjugate_posterior, from_medians
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
-from bayes_netlm.patient_analysis import weibull_sensitivity
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
-from bayes_netlm.sensitivity import (
+from bayes_netlm.sensitivity.grid import (
     WeibullSweep,
     exact_probability,
     grid_table,
@@ -192,7 +192,7 @@ def test_weibull_tipping_table_agrees_with_the_main_table():
 def test_heatmap_renders_with_labels(tmp_path):
     import matplotlib.image as mpimg
 
-    from bayes_netlm.sensitivity_plots import heatmap_figure
+    from bayes_netlm.reporting.sensitivity_plots import heatmap_figure
 
     grid = grid_table(
         lambda p, t: exact_probability(OS, p, t), [math.log(0.5), 0.0], [0.2, 1.0], [1.0, 0.7]

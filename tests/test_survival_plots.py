@@ -11,12 +11,12 @@ import pytest
 import xarray as xr
 from matplotlib.figure import Figure
 
-from bayes_netlm import survival_plots
+from bayes_netlm.analyses.frequentist import kaplan_meier_curves
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
-from bayes_netlm.frequentist import kaplan_meier_curves
 from bayes_netlm.modeling.predictive import kaplan_meier_steps, posterior_predictive_times
 from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws
 from bayes_netlm.priors import load_prior_catalog
+from bayes_netlm.reporting import survival_plots
 
 # the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
 CLINICAL = load_prior_catalog().clinical

@@ -16,6 +16,7 @@ from lifelines.exceptions import StatisticalWarning
 from lifelines.statistics import logrank_test
 from scipy import stats
 
+from bayes_netlm.analyses.matching import matched_cohort
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.evidence.synthetic import (
@@ -32,7 +33,6 @@ from bayes_netlm.evidence.synthetic import (
     draw_outcomes,
     make_synthetic_cohort,
 )
-from bayes_netlm.matching import matched_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "data" / "synthetic_cohort.csv"

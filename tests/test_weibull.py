@@ -10,7 +10,7 @@ import pymc as pm
 import pytest
 from lifelines.datasets import load_rossi
 
-from bayes_netlm import frequentist
+from bayes_netlm.analyses import frequentist
 from bayes_netlm.evidence.patients import load_survival
 from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table
 from bayes_netlm.modeling.survival_quantities import derived_quantities

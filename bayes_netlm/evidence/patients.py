@@ -183,7 +183,7 @@ class SurvivalData:
         How the loader encoded text covariates, one sentence each.
     weights : numpy.ndarray
         Row weights (float, finite, > 0), e.g. the 1/k within-set weights of a matched cohort
-        (:func:`bayes_netlm.matching.matched_cohort`). Not given (or empty): all ones, an
+        (:func:`bayes_netlm.analyses.matching.matched_cohort`). Not given (or empty): all ones, an
         unweighted analysis. Estimators that honour them treat a weight as the patient's share of
         the likelihood or of the risk set.
 

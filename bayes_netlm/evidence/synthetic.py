@@ -56,7 +56,7 @@ parameter above fixed:
    (full: OS 13.8 vs 10.6 y, hepatic PFS 0.71 vs 1.78 y; matched: OS 13.80 vs 8.57 y, PFS 0.71 vs
    1.33 y) and every log-rank p within 0.05 of the published one (full OS 0.513, full PFS 0.507,
    matched OS 0.316, matched PFS 0.620). Matched results use the project's matching
-   (:func:`bayes_netlm.matching.matched_cohort`) with its 1/k within-set weights: weighted
+   (:func:`bayes_netlm.analyses.matching.matched_cohort`) with its 1/k within-set weights: weighted
    Kaplan-Meier and weighted log-rank. Each stream's seed is searched below 3000 (cystic seeds
    whose cystic medians miss are skipped before the control loop); the search stops at
    cystic_os 26, control_os 13, cystic_pfs 0, control_pfs 343, in under a minute on one core.
@@ -82,8 +82,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bayes_netlm.analyses.matching import matched_cohort
 from bayes_netlm.evidence.patients import STUDY_COLUMNS, load_survival
-from bayes_netlm.matching import matched_cohort
 
 __all__ = [
     "ACCRUAL_END",
@@ -337,7 +337,7 @@ def draw_outcomes(baseline: pd.DataFrame, seeds: CohortSeeds) -> pd.DataFrame:
 def matched_controls(frame: pd.DataFrame) -> np.ndarray:
     """Which patients are controls in the project's propensity matching of ``frame``.
 
-    Matching (:func:`bayes_netlm.matching.matched_cohort` on :data:`MATCH_ON`, ratio
+    Matching (:func:`bayes_netlm.analyses.matching.matched_cohort` on :data:`MATCH_ON`, ratio
     :data:`MATCH_RATIO`, caliper :data:`MATCH_CALIPER`) uses the group and covariates only, so
     the outcome columns are not needed.
 

@@ -16,7 +16,7 @@ def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
     Parameters
     ----------
     grid : pandas.DataFrame
-        Rows of :func:`bayes_netlm.sensitivity.grid_table` for one endpoint (``prior_mean``,
+        Rows of :func:`bayes_netlm.sensitivity.grid.grid_table` for one endpoint (``prior_mean``,
         ``prior_sd``, ``threshold``, ``probability``; optionally ``method``: cells computed by
         refitting are marked with an asterisk).
     label : str

@@ -30,8 +30,8 @@ from bayes_netlm.modeling.weibull_shape import (
     fit_shape_marginalised,
 )
 from bayes_netlm.priors import NormalPrior, PriorCatalog, RatePrior
-from bayes_netlm.psense_models import hazard_ratio_psense, rates_psense
-from bayes_netlm.sensitivity import exact_probability, grid_table, tipping_table
+from bayes_netlm.sensitivity.grid import exact_probability, grid_table, tipping_table
+from bayes_netlm.sensitivity.psense_models import hazard_ratio_psense, rates_psense
 from bayes_netlm.spec import RunSpec, SensitivitySpec
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""One self-contained HTML page from a finished :class:`~bayes_netlm.pipeline.PublishedAnalysis`.
+"""One self-contained HTML page from a finished published analysis and the other sections.
 
 The report only formats: every number comes from the analysis' tables, evidence and convergence
 diagnostics; nothing is computed or sampled here, and nothing is written (the caller writes the
@@ -14,13 +14,13 @@ from html import escape
 
 import pandas as pd
 
+from bayes_netlm.analyses.patients import SurvivalAnalysis
+from bayes_netlm.analyses.published import PublishedAnalysis
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence, p_value_restated
 from bayes_netlm.modeling.sampling import ESS_MIN, RHAT_MAX
 from bayes_netlm.modeling.weibull import SurvivalFit
-from bayes_netlm.patient_analysis import SurvivalAnalysis
-from bayes_netlm.pipeline import PublishedAnalysis
 from bayes_netlm.priors import ClinicalThresholds
-from bayes_netlm.provenance import package_versions
+from bayes_netlm.reporting.provenance import package_versions
 from bayes_netlm.summaries import HR_QUANTITIES, RATE_QUANTITIES, quantity_label
 
 __all__ = ["NOT_CONVERGED", "render_report", "sensitivity_section", "survival_section"]

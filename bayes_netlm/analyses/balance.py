@@ -7,9 +7,10 @@ Pure functions; no file input or output. Conventions, each a choice stated here:
   reference patient weight n1 / n0, so a 1:k_s set (one index patient, k_s controls) gives each of
   its controls 1 / k_s and every set carries equal reference weight, whether it found ``ratio``
   controls or fewer. These are the ATT weights of matching with a variable number of controls;
-  :func:`bayes_netlm.matching.matched_cohort` stores them in ``SurvivalData.weights`` for the
-  outcome analyses (weighted Kaplan-Meier, weighted log-rank, weighted Cox with robust SE in
-  :mod:`bayes_netlm.frequentist`; a weighted likelihood weights each row's log-likelihood term).
+  :func:`bayes_netlm.analyses.matching.matched_cohort` stores them in ``SurvivalData.weights``
+  for the outcome analyses (weighted Kaplan-Meier, weighted log-rank, weighted Cox with robust SE in
+  :mod:`bayes_netlm.analyses.frequentist`; a weighted likelihood weights each row's
+  log-likelihood term).
 - **Balance** (:func:`balance_table`): standardised mean difference
   SMD = (mean_index - mean_reference) / sqrt((s2_index + s2_reference) / 2), where s2 are the
   sample variances (``ddof=1``) of the two groups **in the full cohort**, used for both the full

@@ -35,9 +35,9 @@ Conventions, each a choice stated here:
   distance are chosen by a random priority drawn from ``seed``, so the result is a deterministic
   function of the inputs and the seed.
 - **Weights and balance**: :func:`matched_cohort` stores the within-set weights of
-  :func:`bayes_netlm.balance.matched_set_weights` (1 per index patient, 1 / k_s per control of a
-  set with k_s controls) in ``SurvivalData.weights`` and reports balance with
-  :func:`bayes_netlm.balance.balance_table` (weighted means, |SMD| > 0.1 flagged).
+  :func:`bayes_netlm.analyses.balance.matched_set_weights` (1 per index patient, 1 / k_s per
+  control of a set with k_s controls) in ``SurvivalData.weights`` and reports balance with
+  :func:`bayes_netlm.analyses.balance.balance_table` (weighted means, |SMD| > 0.1 flagged).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from bayes_netlm.balance import (
+from bayes_netlm.analyses.balance import (
     BALANCE_COLUMNS,
     SMD_THRESHOLD,
     balance_table,

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from bayes_netlm import frequentist
+from bayes_netlm.analyses import frequentist
+from bayes_netlm.analyses.matching import matched_cohort
 from bayes_netlm.evidence.patients import SurvivalData, load_survival, read_table
-from bayes_netlm.matching import matched_cohort
 from bayes_netlm.modeling.results import FitResult
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter, fit_survival
 from bayes_netlm.priors import NormalPrior, PriorCatalog
-from bayes_netlm.psense_models import weibull_psense
-from bayes_netlm.sensitivity import WeibullSweep, grid_table, tipping_table
+from bayes_netlm.sensitivity.grid import WeibullSweep, grid_table, tipping_table
+from bayes_netlm.sensitivity.psense_models import weibull_psense
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
 __all__ = ["SurvivalAnalysis", "analyse_survival", "frequentist_rows", "weibull_sensitivity"]
@@ -61,8 +61,8 @@ def weibull_sensitivity(
     """Prior grid and tipping points of the chosen Weibull fits, from the posterior draws.
 
     Both reweight the reference prior's MCMC draws by PSIS and refit the compiled model where
-    the weights are unreliable (:class:`~bayes_netlm.sensitivity.WeibullSweep`); the prior is on
-    the log HR at each fit's reference time. Every finite tipping point is also refitted at the
+    the weights are unreliable (:class:`~bayes_netlm.sensitivity.grid.WeibullSweep`); the prior is
+    on the log HR at each fit's reference time. Every finite tipping point is also refitted at the
     reported prior (``probability_refit``) as a check.
     """
     reference = catalog.get(sensitivity.reference_prior, "[sensitivity] reference_prior").log_hr

@@ -1,6 +1,6 @@
 """Figures of the patient-level Weibull model: survival curves, HR over time, predictive check.
 
-Pure functions in the house style of :mod:`bayes_netlm.plots`: each returns a matplotlib
+Pure functions in the house style of :mod:`bayes_netlm.reporting.plots`: each returns a matplotlib
 ``Figure`` and never fits a model or writes a file. ``posterior`` is the posterior of one fit,
 e.g. ``tree.posterior.to_dataset().sel(fit="os_full|vague")``, an ``xarray.Dataset`` over
 ``(chain, draw)``. Curves are unadjusted (covariates at 0). Bands are 95 % equal-tailed pointwise
@@ -21,8 +21,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from bayes_netlm.evidence.patients import SurvivalData
 from bayes_netlm.modeling.predictive import kaplan_meier_steps
 from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws, hr_name, survival_draws
-from bayes_netlm.plots import RATIO_TICKS, hr_reference_lines
 from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.reporting.plots import RATIO_TICKS, hr_reference_lines
 
 __all__ = [
     "hazard_ratio_over_time_figure",
@@ -65,7 +65,7 @@ def survival_curves_figure(
     posterior : xarray.Dataset
         Posterior of one Weibull fit (``log_lambda0``, ``log_k``, ``delta_log_k``, ``log_hr``).
     km : pandas.DataFrame
-        Kaplan-Meier curves as from :func:`bayes_netlm.frequentist.kaplan_meier_curves`
+        Kaplan-Meier curves as from :func:`bayes_netlm.analyses.frequentist.kaplan_meier_curves`
         (columns ``group``, ``time``, ``survival``).
     group_shape : bool
         Whether the index group has its own Weibull shape.

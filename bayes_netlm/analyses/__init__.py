@@ -1,0 +1,1 @@
+"""The study's analyses wired together: published numbers, patient data (no I/O)."""

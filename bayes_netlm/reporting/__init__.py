@@ -1,0 +1,1 @@
+"""Figures (never fit), the HTML report, the atomic results folder and provenance."""

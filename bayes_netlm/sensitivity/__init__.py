@@ -1,0 +1,1 @@
+"""Prior sensitivity: grids, PSIS reweighting, tipping points, power-scaling, elicitation."""
