@@ -49,7 +49,7 @@ def test_hr_reproduces_textbook_conjugate_update():
         round(math.exp(0.5 - 1.959963984540054 * sd), 3),
         round(math.exp(0.5 + 1.959963984540054 * sd), 3),
     ]
-    assert round(out["probabilities"]["below_1"], 3) == 0.240  # Phi(-0.5 / 0.7071) = 0.2398
+    assert round(out["probabilities"]["P(HR < 1)"], 3) == 0.240  # Phi(-0.5 / 0.7071) = 0.2398
 
 
 def test_hr_with_mcmc_check_json_shape():
@@ -59,7 +59,8 @@ def test_hr_with_mcmc_check_json_shape():
     assert out["estimate"]["measure"] == "HR"
     assert out["mcmc_check"]["converged"] is True
     assert (
-        abs(out["mcmc_check"]["probabilities"]["below_1"] - out["probabilities"]["below_1"]) < 0.03
+        abs(out["mcmc_check"]["probabilities"]["P(HR < 1)"] - out["probabilities"]["P(HR < 1)"])
+        < 0.03
     )
 
 
@@ -77,7 +78,7 @@ def test_hr_medians_runs_the_information_check_and_the_shape_prior():
     assert any("1 - p/2 = 0.746" in note for note in out["notes"])
     shape = out["weibull_shape"]
     assert shape["shape_prior"] == "lognormal:0,0.5"
-    assert round(shape["probabilities"]["below_1"], 3) == 0.269  # exact mixture (tests: grid)
+    assert round(shape["probabilities"]["P(HR < 1)"], 3) == 0.269  # exact mixture (tests: grid)
     human = bayes_netlm(*args, "--shape-prior", "lognormal:0,0.5")
     assert "note: information check: WARNING: SE 1.385" in human.stdout
     assert "Weibull shape lognormal:0,0.5 marginalised" in human.stdout
@@ -100,9 +101,9 @@ def test_rates_json_shape_and_exact_values():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out["estimates"]) == {"RD", "RR", "OR"}
-    assert out["probabilities"]["rd_above_0"] == pytest.approx(5 / 6, abs=1e-6)
+    assert out["probabilities"]["P(RD > 0)"] == pytest.approx(5 / 6, abs=1e-6)
     assert {"median", "ci95"} <= set(out["estimates"]["RD"])
-    assert "rr_below_1" in out["probabilities"]
+    assert "P(RR < 1)" in out["probabilities"]
 
 
 def test_rates_logor_prior_uses_mcmc():

@@ -48,7 +48,7 @@ def test_survival_json_on_the_synthetic_cohort():
     assert out["estimate"]["measure"] == "HR"
     lo, hi = out["estimate"]["ci95"]
     assert lo < out["estimate"]["median"] < hi
-    assert 0 <= out["probabilities"]["below_1"] <= 1
+    assert 0 <= out["probabilities"]["P(HR < 1)"] <= 1
     assert set(out["medians"]) == {"index", "reference"}
     assert out["data"]["covariates"] == ["age", "primary_pancreas"]
     assert out["converged"] is True

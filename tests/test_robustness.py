@@ -33,7 +33,7 @@ def test_tiny_p_value_json_is_finite(capsys):
     out = json.loads(capsys.readouterr().out)  # strict JSON: no NaN
     lo, hi = out["estimate"]["ci95"]
     assert lo < out["estimate"]["median"] < hi < 1
-    assert out["probabilities"]["below_1"] > 0.999
+    assert out["probabilities"]["P(HR < 1)"] > 0.999
 
 
 def test_json_never_holds_nan_or_infinity():
@@ -182,7 +182,7 @@ def test_a_fit_that_failed_its_checks_is_said_loudly_with_status_3(as_json, monk
             "prior": "normal:0,5",
             "method": "censored Weibull PH",
             "estimate": {"measure": "HR", "median": 1.573, "ci95": [0.5, 4.0]},
-            "probabilities": {"below_1": 0.25},
+            "probabilities": {"P(HR < 1)": 0.25},
             "converged": False,
         }
 

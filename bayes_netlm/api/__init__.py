@@ -1,0 +1,1 @@
+"""The public Python API: one module per result family (see :mod:`bayes_netlm`)."""
