@@ -198,7 +198,7 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
         covariates=requested,
         id_col=args.id,
     )
-    fit = model.fit_data(data, seed=args.seed)
+    fit = model.fit_data(data, seed=args.seed, source=args.data)
     rows = _rows(fit, "weibull", "pymc")
     names = {"index": data.index_label, "reference": data.reference_label}
     return {

@@ -23,7 +23,7 @@ from bayes_netlm.api._common import (
     sampler_settings,
     with_thresholds,
 )
-from bayes_netlm.api.result import FitSummary
+from bayes_netlm.api.result import FitSummary, as_numpy
 from bayes_netlm.errors import InputError
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 
@@ -210,7 +210,8 @@ def hazard_ratio(
         raise InputError.single("--shape", "applies to --medians only", "add --medians")
     data = log_hazard_ratio(hr, ci, p, medians, fixed_k)
     from bayes_netlm.modeling import hazard_ratio as model
-    from bayes_netlm.reporting.provenance import stamp
+    from bayes_netlm.priors import DEFAULT_PRIOR_FILE
+    from bayes_netlm.reporting.provenance import file_record, stamp
 
     settings = sampler_settings(draws, tune, chains)
     evidence = model.HazardRatioEvidence(ENDPOINT, "hazard ratio", data, p)
@@ -232,13 +233,14 @@ def hazard_ratio(
         "input": {"hr": hr, "ci": ci, "p": p, "medians": medians, "shape": str(shape)},
         "derivation": data.derivation,
         "prior": {name: str(log_hr_prior)},
+        "prior_file": file_record(DEFAULT_PRIOR_FILE),
         "clinical_thresholds": clinical,
         "seed": seed,
     }
     if mcmc:
         fit = model.fit_hazard_ratios([evidence], priors, clinical, seed, settings)
         table, convergence = fit.table, fit.convergence
-        tree = stamp(fit.posteriors["summary_hr"], record)
+        tree = stamp(as_numpy(fit.posteriors["summary_hr"]), record)
     else:
         from bayes_netlm.modeling.results import TABLE_COLUMNS, summary_rows
         from bayes_netlm.summaries import hr_summary_exact

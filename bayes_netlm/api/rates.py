@@ -21,7 +21,7 @@ from bayes_netlm.api._common import (
     sampler_settings,
     with_thresholds,
 )
-from bayes_netlm.api.result import FitSummary
+from bayes_netlm.api.result import FitSummary, as_numpy
 from bayes_netlm.evidence.counts import CountRange, parse_count_of
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.priors import BetaPrior, NormalPrior, load_prior_catalog
@@ -113,7 +113,8 @@ def compare_rates(
     )
     from bayes_netlm.modeling import rates as model
     from bayes_netlm.modeling.results import TABLE_COLUMNS, summary_rows
-    from bayes_netlm.reporting.provenance import stamp
+    from bayes_netlm.priors import DEFAULT_PRIOR_FILE
+    from bayes_netlm.reporting.provenance import file_record, stamp
     from bayes_netlm.summaries import rates_summary_exact
 
     common = {
@@ -135,10 +136,11 @@ def compare_rates(
             "model": "rates",
             "input": {"index": str(comparison.index), "reference": str(comparison.reference)},
             "prior": {name: str(chosen)},
+            "prior_file": file_record(DEFAULT_PRIOR_FILE),
             "clinical_thresholds": clinical,
             "seed": seed,
         }
-        tree = stamp(next(iter(fit.posteriors.values())), record)
+        tree = stamp(as_numpy(next(iter(fit.posteriors.values()))), record)
     else:
         exact = model.exact_effects(
             model.beta_mixture_posterior(chosen, comparison.index),

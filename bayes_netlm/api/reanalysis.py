@@ -7,7 +7,7 @@ patient-level Weibull analysis of the spec's cohort with lifelines beside it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,6 +157,9 @@ def reanalyse(
     survival: bool = True,
     sensitivity: bool = True,
     settings: SamplerSettings | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
 ) -> Reanalysis:
     """Compute the whole re-analysis of a run specification (what ``bayes-netlm run`` computes).
 
@@ -172,6 +175,8 @@ def reanalyse(
         Also compute the prior grids, tipping points and power-scaling.
     settings : SamplerSettings, optional
         NUTS settings (default: the spec's ``[sampler]``).
+    draws, tune, chains : int, optional
+        Override those of the settings (e.g. fewer draws for a quick look).
 
     Returns
     -------
@@ -194,6 +199,8 @@ def reanalyse(
     study = load_published(run_spec.published)
     catalog = load_prior_catalog(run_spec.prior_sets)
     chosen = settings or run_spec.sampler
+    overrides = {"draws": draws, "tune": tune, "chains": chains}
+    chosen = replace(chosen, **{k: int(v) for k, v in overrides.items() if v is not None})
     published = analyse_published(study, catalog, run_spec, seed, chosen)
     published_sens = (
         published_sensitivity(published, run_spec.sensitivity)

@@ -21,7 +21,23 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-__all__ = ["FitSummary", "figure_of"]
+__all__ = ["FitSummary", "as_numpy", "figure_of"]
+
+
+def as_numpy(tree: xr.DataTree) -> xr.DataTree:
+    """The same DataTree with every variable a NumPy array (NumPyro leaves JAX arrays in it)."""
+    import numpy as np
+    import xarray as xr
+
+    groups = {
+        f"/{name}": child.to_dataset().map(
+            lambda v: v.copy(data=np.asarray(v.values)), keep_attrs=True
+        )
+        for name, child in tree.children.items()
+    }
+    result = xr.DataTree.from_dict(groups)
+    result.attrs.update(tree.attrs)
+    return result
 
 
 def figure_of(collection: Any) -> Figure:

@@ -208,16 +208,22 @@ class WeibullPH:
             covariates=covariates,
             id_col=id_col,
         )
-        return self.fit_data(data, seed=seed, lifelines=lifelines)
+        path = None if isinstance(df, pd.DataFrame) else df
+        return self.fit_data(data, seed=seed, lifelines=lifelines, source=path)
 
     def fit_data(
-        self, data: SurvivalData, seed: int = DEFAULT_SEED, lifelines: bool = True
+        self,
+        data: SurvivalData,
+        seed: int = DEFAULT_SEED,
+        lifelines: bool = True,
+        source: str | Path | None = None,
     ) -> WeibullResult:
-        """Fit already validated :class:`~bayes_netlm.evidence.patients.SurvivalData`."""
+        """Fit already validated data (``source``: the file it came from, for provenance)."""
         catalog = load_prior_catalog()
         name, prior, _ = hr_prior(self.prior, catalog, "--prior")
         from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
-        from bayes_netlm.reporting.provenance import stamp
+        from bayes_netlm.priors import DEFAULT_PRIOR_FILE
+        from bayes_netlm.reporting.provenance import file_record, stamp
 
         survival_fit = SurvivalFit(
             ENDPOINT,
@@ -236,10 +242,11 @@ class WeibullPH:
         )
         record = {
             "model": "weibull",
-            "data_source": data.source,
+            "data": file_record(source) if source is not None else {"path": data.source},
             "shape": self.shape,
             "reference_time": self.reference_time,
             "prior": {name: str(prior)},
+            "prior_file": file_record(DEFAULT_PRIOR_FILE),
             "clinical_thresholds": catalog.clinical,
             "seed": seed,
         }
