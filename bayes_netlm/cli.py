@@ -239,8 +239,7 @@ def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     line = cli_commands.run(args)
-    print(line)
-    print(f"report: {Path(args.out) / 'report.html'}")
+    print(f"{line}; report: {Path(args.out) / 'report.html'}")
     from bayes_netlm.run import FITS_FAILED  # loaded by the run already
 
     return 3 if FITS_FAILED in line else 0

@@ -264,7 +264,7 @@ def sensitivity(args: argparse.Namespace) -> dict[str, Any]:
         reference = bn.hazard_ratio(**args_hr, prior=reference_prior, mcmc=False)  # type: ignore[arg-type]
         sens = bn.prior_sensitivity(reference, centres, sds)
         if check is not None and not check.consistent:
-            sens.warnings.append(f"consistency: {check.message}")
+            sens.warnings.append(check.message)
         posteriors = {}
         for label, (prior, _) in priors.items():
             fit = bn.hazard_ratio(**args_hr, prior=prior, mcmc=False)  # type: ignore[arg-type]

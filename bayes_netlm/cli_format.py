@@ -99,7 +99,7 @@ def format_sensitivity(result: dict[str, Any]) -> str:
     lines = [f"elicited {k}: {v}" for k, v in result["elicited"].items()]
     for block in result["endpoints"].values():
         lines.append(f"\n{block['label']}")
-        lines += [f"  WARNING: {w}" for w in block.get("warnings", [])]
+        lines += [f"  {w}" for w in block.get("warnings", [])]
         for label, post in block["priors"].items():
             lo, hi = post["estimate"]["ci95"]
             p = post["probabilities"]["P(HR < 1)"]

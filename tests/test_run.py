@@ -60,7 +60,8 @@ def first_run(tmp_path_factory, fast_spec):
 def test_run_writes_every_output(first_run):
     out, result = first_run
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("bayes-netlm run: results in") and last.endswith(" s")
+    assert last.startswith("bayes-netlm run: results in") and " s; report: " in last
+    assert last.endswith(str(out / "report.html"))
     assert "all fits converged" in last
     # progress on standard error: stages with the elapsed time, the final line untouched
     progress = [line for line in result.stderr.splitlines() if line.startswith("bayes-netlm run [")]

@@ -313,7 +313,8 @@ def _add_shape(
     result.shape_mean = mixture.shape_mean
     if mcmc:
         result.tree = stamp(
-            fit.posteriors[weibull_shape.ANALYSIS], {**record, "model": "summary_hr_weibull"}
+            as_numpy(fit.posteriors[weibull_shape.ANALYSIS]),
+            {**record, "model": "summary_hr_weibull"},
         )
         result.convergence = fit.convergence
     estimate = result.estimate("hr")

@@ -85,14 +85,38 @@ class Reanalysis:
             trees.update(self.survival.result.posteriors)
         return trees
 
+    def provenance(self, model: str) -> dict[str, object]:
+        """What a model's posterior rests on: files (relative path, SHA-256), priors, seed."""
+        from bayes_netlm.reporting.provenance import file_record
+
+        published = self.published
+        data = published.study.path
+        if model == "weibull" and self.survival is not None:
+            data = str(self.survival.spec.data)
+        return {
+            "model": model,
+            "data": file_record(data),
+            "spec": file_record(published.spec.path),
+            "prior_file": file_record(published.catalog.path),
+            "prior_sets": {
+                name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
+                for name, s in published.catalog.sets.items()
+            },
+            "clinical_thresholds": published.catalog.clinical,
+            "seed": published.seed,
+        }
+
     def to_netcdf(self, folder: str | Path) -> list[Path]:
-        """Write every DataTree to ``folder/NAME.nc``; returns the paths."""
+        """Write every DataTree, with its provenance, to ``folder/NAME.nc``; returns the paths."""
+        from bayes_netlm.api.result import as_numpy
+        from bayes_netlm.reporting.provenance import stamp
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for name, tree in self.trees.items():
             path = folder / f"{name}.nc"
-            tree.to_netcdf(path, engine="h5netcdf")
+            stamp(as_numpy(tree), self.provenance(name)).to_netcdf(path, engine="h5netcdf")
             paths.append(path)
         return paths
 
