@@ -49,7 +49,18 @@ def test_survival_json_on_the_synthetic_cohort():
     lo, hi = out["estimate"]["ci95"]
     assert lo < out["estimate"]["median"] < hi
     assert 0 <= out["probabilities"]["P(HR < 1)"] <= 1
-    assert set(out["medians"]) == {"index", "reference"}
+    assert set(out["medians"]) == {"cystic", "solid"}  # group names, not index/reference
+    assert out["data"]["time_unit"] == "years"
+    freq = out["frequentist"]
+    assert set(freq["km_medians"]) == {"cystic", "solid"} and 0 < freq["logrank_p"] < 1
+    lo, hi = out["rmst_difference"]["ci95"]
+    assert lo < out["rmst_difference"]["median"] < hi
+    from bayes_netlm.cli_format import format_survival
+
+    text = format_survival(out)
+    for words in ("Kaplan-Meier median, cystic", "log-rank p =", "Cox HR", "RMST difference"):
+        assert words in text
+    assert "time unit: years" in text
     assert out["data"]["covariates"] == ["age", "primary_pancreas"]
     assert out["converged"] is True
     # the vague-prior posterior and the Cox fit tell the same story on 464 patients
