@@ -227,3 +227,83 @@ def test_bad_sensitivity_input(args, message, tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hr_takes_elicited_priors_and_set_names_in_any_case(capsys):
+    assert (
+        main(
+            ["hr", "--hr", "0.8", "--p", "0.5", "--prior", "hr:0.5-2@95%", "--json", "--exact-only"]
+        )
+        == 0
+    )
+    elicited = json.loads(capsys.readouterr().out)
+    assert "0.3537" in elicited["prior"] and "95 % interval 0.50-2.00" in elicited["prior"]
+    assert (
+        main(["hr", "--hr", "0.8", "--p", "0.5", "--prior", "Skeptical", "--json", "--exact-only"])
+        == 0
+    )
+    upper = json.loads(capsys.readouterr().out)
+    assert (
+        main(["hr", "--hr", "0.8", "--p", "0.5", "--prior", "skeptical", "--json", "--exact-only"])
+        == 0
+    )
+    assert upper["probabilities"] == json.loads(capsys.readouterr().out)["probabilities"]
+    assert set(upper["probabilities"]) == {
+        "P(HR < 1)",
+        "P(HR < 0.7)",
+        "P(HR > 1.43)",
+        "P(0.8 < HR < 1.25)",
+    }
+
+
+WITH_DEFAULTS = {
+    "hr": ["--prior", "--threshold", "--n", "--shape", "--shape-prior", "--seed"],
+    "rates": ["--prior", "--threshold", "--seed"],
+    "survival": ["--prior", "--shape", "--reference-time", "--time-unit", "--seed", "--covariates"],
+    "sensitivity": ["--grid", "--endpoint"],
+    "reconstruct": ["--events", "--seed"],
+    "run": ["--out", "--seed", "--spec"],
+}
+
+
+@pytest.mark.parametrize("command", list(WITH_DEFAULTS))
+def test_every_option_says_its_default(command, capsys):
+    assert main([command, "--help"]) == 0
+    options = capsys.readouterr().out.split("options:")[1]
+    blocks = {b.split()[0]: b for b in ("\n" + options).split("\n  -")[1:]}
+    assert ("-exact-only" in blocks) == (command in ("hr", "rates"))
+    for option in WITH_DEFAULTS[command]:
+        assert "default" in " ".join(blocks[option[1:]].split()), (command, option)
+
+
+def write_figure(tmp_path):
+    curve = ["arm,time,survival", "a,0,1"]
+    for i in range(1, 11):
+        curve += [f"a,{i},{1 - (i - 1) / 10:.1f}", f"a,{i},{1 - i / 10:.1f}"]
+    (tmp_path / "curve.csv").write_text("\n".join(curve) + "\n")
+    (tmp_path / "risk.csv").write_text("arm,time,n_at_risk\na,0,10\na,5,6\n")
+    return tmp_path / "curve.csv", tmp_path / "risk.csv"
+
+
+def test_reconstruct_writes_patients_and_reports_quality(tmp_path, capsys):
+    curve, risk = write_figure(tmp_path)
+    out = tmp_path / "ipd.csv"
+    args = ["reconstruct", "--curve", str(curve), "--at-risk", str(risk), "--events", "a=10"]
+    assert main([*args, "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["arms"]["a"]
+    assert report["n"] == 10 and report["events"] == 10 and report["max_abs_diff"] < 0.02
+    assert [r["given"] for r in report["at_risk"]] == [10, 6]
+    assert {"rmse", "at_risk"} <= set(report)
+    assert len(out.read_text().splitlines()) == 11
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.csv", "ipd.csv", "risk.csv"]
+
+
+def test_reconstruct_bad_input_writes_nothing(tmp_path, capsys):
+    curve, risk = write_figure(tmp_path)
+    out = tmp_path / "ipd.csv"
+    args = ["reconstruct", "--curve", str(curve), "--at-risk", str(risk), "--out", str(out)]
+    assert main([*args, "--events", "a=11"]) == 2  # more events than patients
+    assert main([*args, "--events", "b=3"]) == 2  # no such arm
+    err = capsys.readouterr().err
+    assert "11 events for 10 patients" in err and "'b' is not in the files" in err
+    assert not out.exists() and len(list(tmp_path.iterdir())) == 2
