@@ -204,3 +204,29 @@ def test_reanalyse_published_numbers():
     assert {"summary_hr", "rates_beta"} <= set(result.trees)
     assert not result.sensitivity.grid.empty
     assert isinstance(result.plot_forest("os_full"), Figure)
+
+
+def test_docstring_examples_run(monkeypatch):
+    import doctest
+    import importlib
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    modules = [
+        "bayes_netlm",
+        *(
+            f"bayes_netlm.api.{m}"
+            for m in (
+                "hazard_ratio",
+                "rates",
+                "sensitivity",
+                "survival",
+                "reanalysis",
+                "reconstruction",
+            )
+        ),
+    ]
+    for name in modules:
+        result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
+    assert doctest.testmod(importlib.import_module("bayes_netlm.api.hazard_ratio")).attempted >= 3

@@ -94,8 +94,8 @@ def log_hazard_ratio(
     Examples
     --------
     >>> from bayes_netlm import log_hazard_ratio
-    >>> round(log_hazard_ratio(hr=0.5, ci=(0.25, 1.0)).se, 4)
-    0.3536
+    >>> round(float(log_hazard_ratio(hr=0.5, ci=(0.25, 1.0)).se), 4)  # log(4) / (2 * 1.96)
+    0.3537
 
     """
     from bayes_netlm.modeling import hazard_ratio as model
@@ -198,8 +198,8 @@ def hazard_ratio(
     --------
     >>> import bayes_netlm as bn
     >>> fit = bn.hazard_ratio(hr=0.5, ci=(0.25, 1.0), prior="normal:0,1", mcmc=False)
-    >>> round(fit.probabilities["P(HR < 1)"], 3)  # Phi(-0.693 * 8.89 / ... ) closed form
-    0.977
+    >>> round(fit.probabilities["P(HR < 1)"], 3)  # conjugate Normal-Normal, closed form
+    0.968
 
     """
     catalog = load_prior_catalog()
