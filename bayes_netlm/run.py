@@ -43,7 +43,7 @@ from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
 from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
-from bayes_netlm.reporting.provenance import stamp
+from bayes_netlm.reporting.provenance import file_record, stamp
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
@@ -95,8 +95,10 @@ def _write_posteriors(
             "model": name,
             "data_file": data[name][0],
             "data_sha256": data[name][1],
+            "data": file_record(data[name][0]),
             "spec_file": str(analysis.spec.path),
             "spec_sha256": analysis.spec.sha256,
+            "prior_file": file_record(analysis.catalog.path),
             "prior_sets": priors,
             "clinical_thresholds": analysis.catalog.clinical,
             "seed": analysis.seed,
