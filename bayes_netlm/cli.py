@@ -37,6 +37,7 @@ _command_rates = cli_commands.rates
 _command_survival = cli_commands.survival
 _command_sensitivity = cli_commands.sensitivity
 _command_reconstruct = cli_commands.reconstruct
+_command_run = cli_commands.run
 
 PRIOR_HELP = (
     "prior on log HR: a set name from models/prior_sets.toml (vague, skeptical, enthusiastic, "
@@ -238,7 +239,7 @@ def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    line = cli_commands.run(args)
+    line = globals()["_command_run"](args)
     print(f"{line}; report: {Path(args.out) / 'report.html'}")
     from bayes_netlm.run import FITS_FAILED  # loaded by the run already
 
