@@ -412,3 +412,16 @@ def quality_table(arms: Mapping[str, ArmReconstruction]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def with_positive_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Times of 0 (a drop read at the origin) moved to half the smallest positive time.
+
+    The Weibull likelihood and the patient loader cannot take a time of 0; everything else is
+    left as it is.
+    """
+    times = frame["time"].to_numpy(dtype=float)
+    positive = times > 0
+    if positive.all():
+        return frame
+    return frame.assign(time=np.where(positive, times, times[positive].min() / 2))
