@@ -1,0 +1,1 @@
+"""Calibration and study design by simulation: SBC, prior predictive checks, assurance (Dask)."""
