@@ -123,6 +123,8 @@ def _events_se(study: FutureStudy, n_index: int, theta: np.ndarray) -> np.ndarra
     p1 = np.array(
         [event_probability(design, scale0 * math.exp(-t / study.shape), study.shape) for t in theta]
     )
+    # an extreme HR can leave no expected event: no information (a huge SE), not a division by 0
+    p1 = np.maximum(p1, 1e-12)
     return np.sqrt(1 / (n_index * p1) + 1 / (study.n_reference * p0))
 
 
