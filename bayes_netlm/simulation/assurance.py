@@ -1,4 +1,4 @@
-r"""Assurance (probability of success) of a future study comparing n cystic with many solid patients.
+r"""Assurance (probability of success) of a future study: n cystic against many solid patients.
 
 Setting
 -------
@@ -165,12 +165,12 @@ def _negative_profile(params: np.ndarray, time, event, group) -> float:
 
 
 def weibull_mle(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> tuple[float, float]:
-    """Log HR and its SE by Weibull PH maximum likelihood (scale profiled out, shape estimated).
+    r"""Log HR and its SE by Weibull PH maximum likelihood (scale profiled out, shape estimated).
 
-    The profile log-likelihood in :math:`(\\log k, \\beta)` with
-    :math:`\\hat\\phi = D / \\sum_i e^{\\beta g_i} t_i^k` (:math:`\\phi = \\lambda_0^{-k}`) is
-    :math:`D\\log k + (k-1)\\sum_{d_i=1}\\log t_i + D\\log(D/\\sum_i e^{\\beta g_i} t_i^k)
-    + \\beta D_1 - D`; the SE is from its numerical Hessian. beta is bounded to [-10, 10].
+    The profile log-likelihood in :math:`(\log k, \beta)` with
+    :math:`\hat\phi = D / \sum_i e^{\beta g_i} t_i^k` (:math:`\phi = \lambda_0^{-k}`) is
+    :math:`D\log k + (k-1)\sum_{d_i=1}\log t_i + D\log(D/\sum_i e^{\beta g_i} t_i^k)
+    + \beta D_1 - D`; the SE is from its numerical Hessian. beta is bounded to [-10, 10].
     """
     args = (time, event, group)
     fit = optimize.minimize(

@@ -22,9 +22,10 @@ simultaneous band of Säilynoja, Bürkner and Vehtari (2022), evaluated at :math
 equally spaced points :math:`z_i = i/K`: the pointwise binomial band at level :math:`\gamma` whose
 simultaneous coverage of a uniform sample's ECDF is :math:`1 - \alpha`, with :math:`\gamma`
 calibrated by simulating uniform ECDFs (their counts at the :math:`z_i` are cumulative sums of a
-Multinomial(:math:`N`, 1/K) draw) with a fixed seed (:func:`simultaneous_band`). A family of :math:`m` quantities uses
-:math:`\alpha = 0.05 / m` per quantity (Bonferroni), so a calibrated family passes with probability
-at least 95 % and a failure points at the quantity whose curve leaves its band.
+Multinomial(:math:`N`, 1/K) draw) with a fixed seed (:func:`simultaneous_band`). A family of
+:math:`m` quantities uses :math:`\alpha = 0.05 / m` per quantity (Bonferroni), so a calibrated
+family passes with probability at least 95 % and a failure points at the quantity whose curve
+leaves its band.
 """
 
 from __future__ import annotations

@@ -83,6 +83,9 @@ def event_probability(design: StudyDesign, scale: float, shape: float) -> float:
 def weibull_times(
     scale: float | np.ndarray, shape: float | np.ndarray, eta: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    r"""Event times with :math:`S(t) = \exp(-(t/\lambda)^k e^{\eta})`: :math:`\lambda (E e^{-\eta})^{1/k}`."""
+    r"""Event times with :math:`S(t) = \exp(-(t/\lambda)^k e^{\eta})`.
+
+    :math:`T = \lambda (E e^{-\eta})^{1/k}` with :math:`E \sim \mathrm{Exp}(1)`.
+    """
     exponential = rng.exponential(1.0, np.shape(eta))
     return scale * (exponential * np.exp(-np.asarray(eta))) ** (1.0 / np.asarray(shape))

@@ -118,9 +118,11 @@ def _quantities(posterior: xr.Dataset, case: WeibullCase) -> dict[str, np.ndarra
 
 
 def _as_posterior(theta: dict[str, float], covariate: bool) -> xr.Dataset:
-    data = {k: (("chain", "draw"), [[v]]) for k, v in theta.items() if k != "gamma"}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        k: (("chain", "draw"), np.full((1, 1), v)) for k, v in theta.items() if k != "gamma"
+    }
     if covariate:
-        data["gamma"] = (("chain", "draw", "covariate"), [[[theta["gamma"]]]])
+        data["gamma"] = (("chain", "draw", "covariate"), np.full((1, 1, 1), theta["gamma"]))
     return xr.Dataset(data)
 
 
@@ -132,7 +134,7 @@ def _fitter(case: WeibullCase, n_rows: int) -> WeibullFitter:
 
 
 def weibull_simulation(seed: np.random.SeedSequence, case: WeibullCase) -> dict[str, float]:
-    """PIT of every quantity for one simulation (plus ``divergences``), deterministic in ``seed``."""
+    """PIT of every quantity of one simulation, and ``divergences``; deterministic in ``seed``."""
     data_seed, sampler_seed, jitter_seed = seed.spawn(3)
     rng = np.random.default_rng(data_seed)
     theta = _draw_parameters(case, rng)
