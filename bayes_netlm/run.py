@@ -46,6 +46,11 @@ from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals
 from bayes_netlm.reporting.provenance import stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
+from bayes_netlm.simulation.assurance import FutureStudy
+from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
+from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure
+from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
+from bayes_netlm.simulation.report import simulation_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 __all__ = ["FITS_FAILED", "run_published"]
@@ -237,6 +242,24 @@ def _reconstruction_outputs(
     extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
 
 
+def _design_section(figures: _Figures, seed: int) -> str:
+    """Prior predictive checks of the baseline priors and the assurance of a future study."""
+    checks = prior_predictive_checks()
+    assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
+    names = {
+        "prior_predictive": ("design_prior_predictive", "Prior predictive checks of the priors"),
+        "assurance": ("design_assurance", "Assurance of a future study against its size"),
+    }
+    drawn = {
+        "prior_predictive": prior_predictive_figure(checks),
+        "assurance": assurance_figure(assurance),
+    }
+    for key, (name, caption) in names.items():
+        figures.save(name, caption, drawn[key])
+    paths = {key: f"figures/{name}.png" for key, (name, _) in names.items()}
+    return simulation_section([], checks, assurance, paths)
+
+
 def _sensitivity_tables(
     published: PublishedSensitivity, survival: SurvivalAnalysis | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -326,6 +349,8 @@ def run_published(
         sensitivity = (
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
+        progress("prior predictive checks and the assurance of a future study")
+        design = _design_section(figures, seed)
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival = pending.result() if pending is not None else None
@@ -362,6 +387,7 @@ def run_published(
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
+        extra.append(design)
         progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)
         folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))

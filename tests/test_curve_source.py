@@ -64,9 +64,7 @@ def test_curve_source_needs_both_files(tmp_path):
 
 @pytest.mark.slow
 def test_survival_analysis_from_curves_fits_and_pools_reconstructions():
-    spec = dataclasses.replace(
-        load_spec(SPEC).survival, prior_sets=("vague",), n_reconstructions=3
-    )
+    spec = dataclasses.replace(load_spec(SPEC).survival, prior_sets=("vague",), n_reconstructions=3)
     catalog = load_prior_catalog()
     analysis = analyse_survival(spec, catalog, 3, SamplerSettings())
     assert [f.name for f in analysis.fits] == ["os_full", "pfs_full"]

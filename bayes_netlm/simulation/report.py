@@ -60,19 +60,29 @@ def simulation_section(
     """
     figures = figures or {}
     parts = [
-        "<h2>Calibration and study design</h2>",
+        '<h2 id="design">Calibration and study design</h2>',
         "<p>Simulation-based calibration: parameters drawn from the prior, data from the model at "
         "the study's sizes (12 vs 452) and censoring, the posterior's rank of the truth per "
         "quantity. Pass rule: the ECDF of the normalised ranks minus the uniform CDF stays inside "
         "the simultaneous band (Säilynoja et al. 2022) at level "
         f"1 - {FAMILY_ALPHA:g}/m for a family of m quantities.</p>",
-        _sbc_rows(sbc),
+        _sbc_rows(sbc)
+        if sbc
+        else "<p>Run <code>bayes-netlm calibrate --model all --sims N</code> for the "
+        "calibration of every model family (minutes, on a Dask cluster).</p>",
     ]
     parts += [_img(figures.get(f"sbc_{r.family}"), f"SBC {r.family}") for r in sbc]
     parts.append("<h3>Prior predictive checks</h3><ul>")
     parts += [f"<li>{escape(c.verdict)}</li>" for c in prior_checks]
     parts.append("</ul>" + _img(figures.get("prior_predictive"), "prior predictive"))
-    parts.append("<h3>Assurance of a future study</h3>")
+    parts.append(
+        "<h3>Assurance of a future study</h3><p>The probability that a future study with "
+        "<i>n</i> cystic patients reaches each decision rule, averaging over the design prior "
+        "(the current OS posterior under the vague prior), by the Normal approximation "
+        "(information = expected events). With fewer than about five expected cystic events "
+        "(the smallest sizes) the approximation is optimistic: check such sizes with "
+        "<code>bayes-netlm design</code>, which simulates Weibull data.</p>"
+    )
     wide = assurance.pivot(index="n_index", columns="rule", values="assurance")
     parts.append(wide.to_html(float_format=lambda v: f"{v:.2f}", escape=True))
     parts.append(_img(figures.get("assurance"), "assurance"))
