@@ -44,7 +44,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayes_netlm.evidence.curves import AtRiskTable, CurveInput, DigitisedCurve
+from bayes_netlm.evidence.curve_cleaning import DigitisedCurve
+from bayes_netlm.evidence.curve_tables import AtRiskTable
+from bayes_netlm.evidence.curves import CurveInput
 
 __all__ = [
     "ArmQuality",
