@@ -192,6 +192,8 @@ def _survival_figures(
                 fit.label,
                 labels,
                 t_max,
+                data=fit.data,
+                synthetic=survival.spec.synthetic,
             ),
         )
         figures.save(
