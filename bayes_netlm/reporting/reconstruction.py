@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bayes_netlm.analyses.cohorts import CurveCohort
-from bayes_netlm.evidence.reconstruct import kaplan_meier
+from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
 
 __all__ = ["reconstruction_figure", "reconstruction_section"]
 
