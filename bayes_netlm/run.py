@@ -244,21 +244,24 @@ def _reconstruction_outputs(
     extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
 
 
-def _design_section(figures: _Figures, seed: int) -> str:
-    """Prior predictive checks of the baseline priors and the assurance of a future study."""
+def _design_section(folder: ResultsFolder, seed: int) -> str:
+    """Prior predictive checks of the baseline priors and the assurance of a future study.
+
+    Its two figures are shown inside the section only, not in the report's figure gallery.
+    """
     checks = prior_predictive_checks()
     assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
-    names = {
-        "prior_predictive": ("design_prior_predictive", "Prior predictive checks of the priors"),
-        "assurance": ("design_assurance", "Assurance of a future study against its size"),
+    paths = {
+        "prior_predictive": "figures/design_prior_predictive.png",
+        "assurance": "figures/design_assurance.png",
     }
     drawn = {
         "prior_predictive": prior_predictive_figure(checks),
         "assurance": assurance_figure(assurance),
     }
-    for key, (name, caption) in names.items():
-        figures.save(name, caption, drawn[key])
-    paths = {key: f"figures/{name}.png" for key, (name, _) in names.items()}
+    for key, figure in drawn.items():
+        folder.figure(paths[key], figure)
+        plt.close(figure)
     return simulation_section([], checks, assurance, paths)
 
 
@@ -352,7 +355,7 @@ def run_published(
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
         progress("prior predictive checks and the assurance of a future study")
-        design = _design_section(figures, seed)
+        design = _design_section(folder, seed)
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival = pending.result() if pending is not None else None
