@@ -104,7 +104,8 @@ def test_frequentist_results_equal_expanded_data() -> None:
     aft = WeibullAFTFitter().fit(frame[["week", "arrest", "fin", *COVARIATES]], "week", "arrest")
     rho = np.exp(aft.params_[("rho_", "Intercept")])
     assert frequentist.weibull_mle(data)["log_hr"] == pytest.approx(
-        -rho * aft.params_[("lambda_", "fin")], rel=1e-4  # the optimisers' own tolerance
+        -rho * aft.params_[("lambda_", "fin")],
+        rel=1e-4,  # the optimisers' own tolerance
     )
     fin = frame["fin"] == 1
     p = logrank_test(

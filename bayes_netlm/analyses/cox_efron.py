@@ -44,8 +44,10 @@ def _sums(
     m = np.bincount(code, weights=w[died], minlength=times.size)
     d0 = np.bincount(code, weights=risk[died], minlength=times.size)
     d1 = np.stack(
-        [np.bincount(code, weights=risk[died] * xs[died, k], minlength=times.size)
-         for k in range(xs.shape[1])],
+        [
+            np.bincount(code, weights=risk[died] * xs[died, k], minlength=times.size)
+            for k in range(xs.shape[1])
+        ],
         axis=1,
     )
     d2 = np.zeros((times.size, xs.shape[1], xs.shape[1]))

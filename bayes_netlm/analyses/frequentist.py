@@ -32,8 +32,9 @@ approximations (exact only for integer weights), as lifelines warns; the robust 
 standard errors do not need that assumption. Unweighted data (all weights 1) give the plain
 estimators.
 
-Unweighted data with repeated rows (times recorded in days or months, a large registry) are first
-collapsed into distinct rows whose weights are the row counts (:mod:`bayes_netlm.evidence.collapse`).
+Unweighted data with repeated rows (times recorded in days or months, a large registry) are
+first collapsed into distinct rows whose weights are the row counts
+(:mod:`bayes_netlm.evidence.collapse`).
 Those are frequency weights, so every estimate treats them as such: the Kaplan-Meier estimator,
 its Greenwood band, the log-rank test and the Cox (Efron ties) and Weibull likelihoods equal those
 of the expanded data, with the model-based variance (``robust=False``), and the patient and event
@@ -354,8 +355,11 @@ def _design(data: SurvivalData) -> pd.DataFrame:
 
 
 def _weighting(data: SurvivalData, frequency: bool = False) -> dict[str, object]:
-    """Fit options of a lifelines regression: the weight column, with the robust (sandwich) SE
-    for analytic weights and the model-based SE for frequency weights (collapsed rows)."""
+    """Fit options of a lifelines regression: the weight column and the variance.
+
+    Robust (sandwich) SE for analytic weights, model-based SE for frequency weights (collapsed
+    rows).
+    """
     if not data.weighted:
         return {}
     return {"weights_col": _WEIGHT, "robust": not frequency}

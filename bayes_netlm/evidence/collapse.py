@@ -71,9 +71,9 @@ class Collapsed:
 
 
 def collapse(data: SurvivalData) -> Collapsed:
-    """Merge rows that agree on time, event, group and every covariate.
+    r"""Merge rows that agree on time, event, group and every covariate.
 
-    Row weights are summed, so any likelihood of the form :math:`\\sum_i w_i \\ell_i` is unchanged.
+    Row weights are summed, so any likelihood of the form :math:`\sum_i w_i \ell_i` is unchanged.
     The order of the result is that of each group's first row. The matched-set labels (if any)
     are dropped: no likelihood here uses them.
 

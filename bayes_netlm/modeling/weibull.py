@@ -257,9 +257,7 @@ class WeibullFitter:
         self, fit: SurvivalFit, prior: NormalPrior, seed: int, settings: SamplerSettings
     ) -> xr.DataTree:
         """Posterior of one fit (only the ``posterior`` and ``sample_stats`` groups)."""
-        data = model_data(
-            fit, prior, self.n_rows, self.covariates, self.collapsed(fit.data)
-        )
+        data = model_data(fit, prior, self.n_rows, self.covariates, self.collapsed(fit.data))
         return self.compiled.sample(data, seed=seed, settings=settings)
 
 
