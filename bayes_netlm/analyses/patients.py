@@ -184,7 +184,7 @@ def analyse_survival(
                 )
             )
     priors = {name: catalog.get(name, "[survival] prior_sets").log_hr for name in spec.prior_sets}
-    fitter = WeibullFitter(max(f.data.time.size for f in fits))
+    fitter = WeibullFitter.for_fits(fits)
     result = fit_survival(
         fits,
         priors,
