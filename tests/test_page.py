@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from page_browser import fill, open_page, shown
 
 from bayes_netlm.cli import main
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 from bayes_netlm.reporting import page_cases
 from bayes_netlm.reporting.page import calculator_html, interactive_section, weibull_entry
 from bayes_netlm.sensitivity.grid import reweight
-from page_browser import fill, open_page, shown
 
 CASES = json.loads((Path(__file__).parent / "page_cases.json").read_text())
 
@@ -98,9 +98,12 @@ def test_every_case_through_the_page_functions(calculator):
               let worst = 0;
               for (const c of cases.rates) {
                 const [a, b] = c.prior;
-                const s = BNL.rateSummary(BNL.betaMixture(a, b, c.index[2], c.index[3], c.index[1]),
-                  BNL.betaMixture(a, b, c.reference[2], c.reference[3], c.reference[1]), cases.clinical);
-                for (const [k, v] of Object.entries(c.expected)) worst = Math.max(worst, Math.abs(s[k] - v) / Math.max(1, Math.abs(v)));
+                const [, n1, l1, h1] = c.index, [, n0, l0, h0] = c.reference;
+                const s = BNL.rateSummary(BNL.betaMixture(a, b, l1, h1, n1),
+                  BNL.betaMixture(a, b, l0, h0, n0), cases.clinical);
+                for (const [k, v] of Object.entries(c.expected)) {
+                  worst = Math.max(worst, Math.abs(s[k] - v) / Math.max(1, Math.abs(v)));
+                }
               }
               return worst;
             }""",
@@ -125,7 +128,8 @@ def weibull_page(tmp_path_factory):
     ]
     path = tmp_path_factory.mktemp("weibull") / "page.html"
     path.write_text(
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{interactive_section(data)}</body></html>"
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+        f"<body>{interactive_section(data)}</body></html>"
     )
     return path
 

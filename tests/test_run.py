@@ -203,3 +203,25 @@ def test_a_run_never_writes_one_file_twice(tmp_path):
             folder.text("report.html", "first")
             folder.text("report.html", "second")
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_report_page_reweights_like_the_runs_psis_grid(first_run, tmp_path):
+    """The report's Weibull cards, in headless Chromium, equal the grid's reliable PSIS cells."""
+    from page_browser import fill, open_page, shown
+
+    out, _ = first_run
+    assert (out / "report.html").stat().st_size < 3_000_000
+    grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
+    cells = grid[(grid.analysis == "weibull") & (grid.method == "PSIS") & (grid.khat < 0.7)]
+    assert len(cells) >= 10
+    with open_page(out / "report.html") as (page, errors, blocked):
+        for row in cells.itertuples():
+            card = f"card-weibull-{row.endpoint}"
+            fill(page, f"#{card} .prior-mean", repr(row.prior_mean))
+            fill(page, f"#{card} .prior-sd", repr(row.prior_sd))
+            fill(page, "#threshold", repr(row.threshold))
+            assert shown(page, card, "p_below_x") == pytest.approx(row.probability, abs=5e-4)
+            assert shown(page, card, "khat") == pytest.approx(row.khat, abs=1e-3)
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert not errors and not blocked

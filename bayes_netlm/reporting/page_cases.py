@@ -53,7 +53,7 @@ def _data(kind: str, numbers: tuple[float, ...]):
     if kind == "ci":
         return from_ci(*numbers)
     if kind == "p":
-        return from_p_value(*numbers)
+        return from_p_value(numbers[0], numbers[1])
     return from_medians(*numbers)
 
 
@@ -99,8 +99,13 @@ def rate_cases() -> list[dict[str, Any]]:
             0.05,
             0.025,
         )
-        probabilities = ("rd_above_0", "rd_above_important", "rd_below_minus_important")
-        probabilities += ("rd_equivalent", "rr_below_1")
+        probabilities = (
+            "rd_above_0",
+            "rd_above_important",
+            "rd_below_minus_important",
+            "rd_equivalent",
+            "rr_below_1",
+        )
         expected = {f"p_{k}": effects[k] for k in probabilities}
         for effect in ("rd", "rr", "or"):
             expected[effect] = effects[f"{effect}_median"]
