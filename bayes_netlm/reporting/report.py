@@ -27,9 +27,9 @@ from bayes_netlm.reporting.report_tables import (
     STYLE,
     effect_table,
     fixed,
+    html_table,
     number,
     status,
-    table,
     value_text,
 )
 from bayes_netlm.summaries import HR_QUANTITIES, RATE_QUANTITIES, quantity_label
@@ -199,7 +199,7 @@ def _prior_dependence(rows: pd.DataFrame, clinical: ClinicalThresholds) -> str:
         "<p><b>Prior dependence, side by side</b> (exact Beta-mixture values where they exist; "
         "vague = flat Beta(1, 1), jeffreys = Beta(½, ½), informative = published rates after "
         "liver resection for neuroendocrine liver metastases, sources in "
-        f"<code>models/prior_sets.toml</code>).{spread}</p>" + table(header, body)
+        f"<code>models/prior_sets.toml</code>).{spread}</p>" + html_table(header, body)
     )
 
 
@@ -232,7 +232,7 @@ def _convergence_section(analysis: PublishedAnalysis) -> str:
         f"<p>A fit passes when R-hat ≤ {RHAT_MAX:g}, bulk and tail ESS ≥ {ESS_MIN} and there are "
         "no divergences (divergences are counted per batch of fits sampled together).</p>"
         + verdict
-        + table(header, body)
+        + html_table(header, body)
     )
 
 
@@ -312,7 +312,7 @@ Carlo standard error. Under a flat or vague prior, P(HR &lt; 1) restates the pub
 {index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
 {_warnings_box(analysis)}
 <h3>Prior sets</h3>
-{table(["Prior set", "Analysis", "Specification"], prior_rows)}
+{html_table(["Prior set", "Analysis", "Specification"], prior_rows)}
 """
 
 
@@ -336,9 +336,9 @@ def _provenance_section(analysis: PublishedAnalysis, elapsed_seconds: float) -> 
     minutes = f" ({elapsed_seconds / 60:.1f} min)" if elapsed_seconds >= 60 else ""
     return (
         '<h2 id="provenance">Inputs and provenance</h2>'
-        + table(["Item", "Value"], [("", [k, v]) for k, v in inputs])
+        + html_table(["Item", "Value"], [("", [k, v]) for k, v in inputs])
         + "<h3>Package versions</h3>"
-        + table(
+        + html_table(
             ["Package", "Version"],
             [("", [escape(k), escape(v)]) for k, v in versions.items()],
         )

@@ -16,8 +16,8 @@ from bayes_netlm.reporting.report_tables import (
     convergence_rows,
     effect_table,
     fixed,
+    html_table,
     number,
-    table,
 )
 from bayes_netlm.summaries import HR_QUANTITIES
 
@@ -106,7 +106,8 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
             for r in freq.itertuples()
         ]
         out.append("<p>Frequentist analysis of the same patients (lifelines):</p>")
-        out.append(table(["Quantity", "Group", "Value", "95 % lower", "95 % upper"], freq_rows))
+        freq_header = ["Quantity", "Group", "Value", "95 % lower", "95 % upper"]
+        out.append(html_table(freq_header, freq_rows))
     balance = [
         (
             "",
@@ -121,7 +122,7 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
         for r in analysis.balance.itertuples()
     ]
     out.append("<h3>Covariate balance before and after matching</h3>")
-    out.append(table(["Cohort", "Covariate", "Mean cystic", "Mean solid", "SMD"], balance))
+    out.append(html_table(["Cohort", "Covariate", "Mean cystic", "Mean solid", "SMD"], balance))
     conv = analysis.result.convergence
     failed = int((~conv["converged"].astype(bool)).sum())
     out.append("<h3>Convergence of the Weibull fits</h3>")
@@ -131,7 +132,7 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
         else '<p class="note">Every Weibull fit converged.</p>'
     )
     header = ["Fit", "R-hat", "ESS bulk", "ESS tail", "Divergences", "Verdict"]
-    out.append(table(header, convergence_rows(conv)))
+    out.append(html_table(header, convergence_rows(conv)))
     return "\n".join(out)
 
 
@@ -174,7 +175,7 @@ def sensitivity_section(
     )
     header = ["Endpoint", "Conclusion", f"P under {escape(reference)}", "Prior family"]
     header += ["Tipping SD", "Reading", "Refit check"]
-    out.append(table(header, _tipping_rows(tipping)))
+    out.append(html_table(header, _tipping_rows(tipping)))
     out.append("<h3>Power-scaling sensitivity (ArviZ psense)</h3>")
     out.append(
         "<p>Each fit's prior (and likelihood) is raised to a power near 1 and the change in the "
@@ -200,5 +201,5 @@ def sensitivity_section(
         for r in power_scaling.itertuples()
     ]
     header = ["Fit", "Analysis", "Variable", "Prior", "Likelihood", "Diagnosis", "Reading"]
-    out.append(table(header, rows))
+    out.append(html_table(header, rows))
     return "\n".join(out)

@@ -23,7 +23,7 @@ __all__ = [
     "fixed",
     "number",
     "status",
-    "table",
+    "html_table",
     "value_text",
 ]
 
@@ -136,7 +136,7 @@ def status(converged: bool | None) -> str:
     )
 
 
-def table(header: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
+def html_table(header: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
     """Build an HTML table; ``header`` and cells are already HTML, each row carries a class."""
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join(
@@ -165,7 +165,7 @@ def effect_table(
         cells += [_cell(group, q) for q in quantities]
         cells += [number(group["paper_p"].iloc[0]), status(converged)]
         body.append(("failed" if converged is False else "", cells))
-    return table(header, body)
+    return html_table(header, body)
 
 
 def convergence_rows(conv: pd.DataFrame) -> list[tuple[str, list[str]]]:
