@@ -574,6 +574,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="a set name, normal:MEAN,SD, or a statement hr:0.5-2@95%% (repeat)",
     )
+    page = sub.add_parser("page", help="write the offline interactive calculator page")
+    page.add_argument("--out", type=Path, default=Path("calculator.html"))
 
     for command in (hr, rates, survival, sensitivity):
         command.add_argument("--json", action="store_true", help="print JSON")
@@ -607,6 +609,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help (0) or a bad argument (2, message already printed)
         return stop.code if isinstance(stop.code, int) else 2
     args.started = started
+    if args.command == "page":
+        from bayes_netlm.reporting.page import write_calculator
+
+        print(f"bayes-netlm page: wrote {write_calculator(args.out)}")
+        return 0
     commands = {
         "hr": _command_hr,
         "rates": _command_rates,

@@ -43,6 +43,7 @@ from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
 from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
+from bayes_netlm.reporting.page import page_data
 from bayes_netlm.reporting.provenance import stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
@@ -399,7 +400,8 @@ def run_published(
         folder.csv("tables/convergence.csv", all_convergence)
         _write_posteriors(folder, analysis, survival)
         elapsed = time.perf_counter() - started
-        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra))
+        page = page_data(analysis, survival, spec.sensitivity)
+        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra, page))
     failed = int((~all_convergence["converged"].astype(bool)).sum())
     status = "all fits converged" if not failed else f"{failed} {FITS_FAILED}"
     return f"bayes-netlm run: results in {out}; {status}; finished in {elapsed:.1f} s"

@@ -230,3 +230,25 @@ def test_run_from_published_curves(tmp_path):
     assert (out / "figures" / "reconstruction_os.png").exists()
     summaries = pd.read_csv(out / "tables" / "summaries.csv")
     assert set(summaries[summaries.analysis == "weibull"].endpoint) == {"os_full", "pfs_full"}
+
+
+@pytest.mark.slow
+def test_report_page_reweights_like_the_runs_psis_grid(first_run, tmp_path):
+    """The report's Weibull cards, in headless Chromium, equal the grid's reliable PSIS cells."""
+    from page_browser import fill, open_page, shown
+
+    out, _ = first_run
+    assert (out / "report.html").stat().st_size < 3_000_000
+    grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
+    cells = grid[(grid.analysis == "weibull") & (grid.method == "PSIS") & (grid.khat < 0.7)]
+    assert len(cells) >= 10
+    with open_page(out / "report.html") as (page, errors, blocked):
+        for row in cells.itertuples():
+            card = f"card-weibull-{row.endpoint}"
+            fill(page, f"#{card} .prior-mean", repr(row.prior_mean))
+            fill(page, f"#{card} .prior-sd", repr(row.prior_sd))
+            fill(page, "#threshold", repr(row.threshold))
+            assert shown(page, card, "p_below_x") == pytest.approx(row.probability, abs=5e-4)
+            assert shown(page, card, "khat") == pytest.approx(row.khat, abs=1e-3)
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert not errors and not blocked
