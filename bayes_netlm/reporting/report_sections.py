@@ -39,9 +39,14 @@ SURVIVAL_QUANTITIES = (
 def _survival_tables(
     fit: SurvivalFit, rows: pd.DataFrame, horizons: Sequence[float], clinical: ClinicalThresholds
 ) -> list[str]:
-    """One fit's Weibull tables; with a group-specific shape the non-PH headline comes first."""
+    """One fit's Weibull tables; with a group-specific shape the non-PH headline comes first.
+
+    The endpoint's own words (its label before the cohort, e.g. "hepatic progression-free
+    survival") name the medians, restricted means and S(t), never "survival" for a progression.
+    """
+    outcome = fit.label.split(",")[0].strip().lower()
     if not fit.group_shape:
-        return [effect_table(rows, SURVIVAL_QUANTITIES, clinical)]
+        return [effect_table(rows, SURVIVAL_QUANTITIES, clinical, outcome=outcome)]
     hr = fit.hr_name
     headline: tuple[str, ...] = ("rmst_difference", "p_rmst_difference_above_0")
     for horizon in horizons:
@@ -51,9 +56,11 @@ def _survival_tables(
     return [
         "<p><b>Headline</b> (hazards not proportional): differences in restricted mean time and "
         "in S(t), cystic &minus; solid, and the HR at stated times.</p>",
-        effect_table(rows, headline, clinical),
+        effect_table(rows, headline, clinical, outcome=outcome),
         f"<p>The {escape(hr)}, which carries the prior set, and the medians:</p>",
-        effect_table(rows, (*HR_QUANTITIES, "median_index", "median_reference"), clinical, hr),
+        effect_table(
+            rows, (*HR_QUANTITIES, "median_index", "median_reference"), clinical, hr, outcome
+        ),
     ]
 
 

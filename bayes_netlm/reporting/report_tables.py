@@ -149,13 +149,18 @@ def html_table(header: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]])
 
 
 def effect_table(
-    rows: pd.DataFrame, quantities: Sequence[str], clinical: ClinicalThresholds, hr: str = "HR"
+    rows: pd.DataFrame,
+    quantities: Sequence[str],
+    clinical: ClinicalThresholds,
+    hr: str = "HR",
+    outcome: str = "survival",
 ) -> str:
     """One row per prior set: every quantity (PyMC and exact), the paper's p and the verdict.
 
-    ``hr`` names the hazard ratio in the headers (e.g. "HR at 1 year").
+    ``hr`` names the hazard ratio in the headers (e.g. "HR at 1 year"), ``outcome`` the endpoint
+    (e.g. "hepatic progression-free survival").
     """
-    header = ["Prior set"] + [escape(quantity_label(q, clinical, hr)) for q in quantities]
+    header = ["Prior set"] + [escape(quantity_label(q, clinical, hr, outcome)) for q in quantities]
     header += ["Paper p", "MCMC converged"]
     body = []
     for prior, group in rows.groupby("prior", sort=False):
