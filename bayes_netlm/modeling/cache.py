@@ -13,7 +13,8 @@ What is kept, per backend:
 - Numba (``NUMBA_CACHE_DIR``): functions compiled with ``cache=True``.
 - JAX (``jax_compilation_cache_dir``): the XLA executables of the published-numbers models
   (NumPyro), keyed by the lowered program (model structure, shapes, constants) and the JAX
-  version; entries that took more than :data:`JAX_MIN_COMPILE_SECONDS` to compile are kept.
+  version; every entry is kept (:data:`JAX_MIN_COMPILE_SECONDS` is 0: a threshold on compile time
+  would make what is cached depend on the machine's load, and a warm run miss).
 
 Sharing: each backend writes an entry to a temporary file and renames it into place (JAX and
 Numba) or holds its own lock on the compile directory (PyTensor), so two runs sharing the folder
@@ -39,7 +40,7 @@ from pathlib import Path
 __all__ = ["ENV_VAR", "cache_dir", "configure", "configure_jax", "entries"]
 
 ENV_VAR = "BAYES_NETLM_CACHE_DIR"
-JAX_MIN_COMPILE_SECONDS = 0.1
+JAX_MIN_COMPILE_SECONDS = 0.0
 _PACKAGES = ("pytensor", "numba", "jax", "jaxlib", "numpyro", "pymc", "nutpie", "numpy")
 
 
