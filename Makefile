@@ -15,3 +15,6 @@ test: setup
 
 bench: setup
 	.venv/bin/python benchmarks/bench_run.py
+	PYTHONPATH=. .venv/bin/python benchmarks/bench_survival.py
+	PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py
+	PYTHONPATH=. .venv/bin/python benchmarks/bench_bad_input.py

@@ -220,6 +220,13 @@ def _parser() -> argparse.ArgumentParser:
     _survival_parser(sub)
     _sensitivity_parser(sub)
     _reconstruct_parser(sub)
+    page = sub.add_parser("page", help="write the offline interactive calculator page")
+    page.add_argument(
+        "--out",
+        type=Path,
+        default=Path("calculator.html"),
+        help="page to write (default: %(default)s)",
+    )
     return parser
 
 
@@ -258,6 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help (0) or a bad argument (2, message already printed)
         return stop.code if isinstance(stop.code, int) else 2
     args.started = started
+    if args.command == "page":
+        from bayes_netlm.reporting.page import write_calculator
+
+        print(f"bayes-netlm page: wrote {write_calculator(args.out)}")
+        return 0
     name = f"bayes-netlm {args.command}"
     try:
         with stoppable():

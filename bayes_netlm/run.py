@@ -43,8 +43,15 @@ from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
 from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
+from bayes_netlm.reporting.page import page_data
 from bayes_netlm.reporting.provenance import file_record, stamp
+from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
+from bayes_netlm.simulation.assurance import FutureStudy
+from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
+from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure
+from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
+from bayes_netlm.simulation.report import simulation_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 __all__ = ["FITS_FAILED", "run_published"]
@@ -54,11 +61,6 @@ FITS_FAILED = "FITS FAILED their convergence checks"
 
 PPC_REPLICATES = 50
 MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, patient-level data"}
-
-
-def data_kind(survival: SurvivalAnalysis | None) -> str:
-    """What patient-level rows rest on: ``synthetic`` (the illustrative cohort) or ``patient``."""
-    return "synthetic" if survival is not None and survival.spec.synthetic else "patient"
 
 
 class _Figures:
@@ -85,7 +87,8 @@ def _write_posteriors(
     data = {name: (analysis.study.path, analysis.study.sha256) for name in fits}
     if survival is not None:
         fits.update(survival.result.posteriors)
-        data["weibull"] = (str(survival.spec.data), survival.data_sha256)
+        files = ", ".join(str(f) for f in survival.data_files)
+        data["weibull"] = (files, survival.data_sha256)
     priors = {
         name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
         for name, s in analysis.catalog.sets.items()
@@ -192,6 +195,8 @@ def _survival_figures(
                 fit.label,
                 labels,
                 t_max,
+                data=fit.data,
+                synthetic=survival.spec.synthetic,
             ),
         )
         figures.save(
@@ -222,6 +227,47 @@ def _survival_figures(
     )
 
 
+def _reconstruction_outputs(
+    folder: ResultsFolder, figures: _Figures, survival: SurvivalAnalysis, extra: list[str]
+) -> None:
+    """Quality of the patients reconstructed from published curves: table, figures, section."""
+    kind = survival.spec.data_kind
+    quality = pd.concat([c.quality for c in survival.curves], ignore_index=True)
+    folder.csv("tables/reconstruction_quality.csv", quality.assign(data=kind))
+    if not survival.pooled.empty:
+        folder.csv("tables/reconstruction_pooled.csv", survival.pooled.assign(data=kind))
+    labels = {e.name: e.label for e in survival.spec.endpoints}
+    for cohort in survival.curves:
+        label = labels[cohort.endpoint]
+        figures.save(
+            f"reconstruction_{cohort.endpoint}",
+            f"{label}: reconstructed Kaplan-Meier over the digitised points",
+            reconstruction_figure(cohort, label),
+        )
+    extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
+
+
+def _design_section(folder: ResultsFolder, seed: int) -> str:
+    """Prior predictive checks of the baseline priors and the assurance of a future study.
+
+    Its two figures are shown inside the section only, not in the report's figure gallery.
+    """
+    checks = prior_predictive_checks()
+    assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
+    paths = {
+        "prior_predictive": "figures/design_prior_predictive.png",
+        "assurance": "figures/design_assurance.png",
+    }
+    drawn = {
+        "prior_predictive": prior_predictive_figure(checks),
+        "assurance": assurance_figure(assurance),
+    }
+    for key, figure in drawn.items():
+        folder.figure(paths[key], figure)
+        plt.close(figure)
+    return simulation_section([], checks, assurance, paths)
+
+
 def _sensitivity_tables(
     published: PublishedSensitivity, survival: SurvivalAnalysis | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -229,7 +275,7 @@ def _sensitivity_tables(
     tippings = [published.tipping.assign(analysis="summary_hr", data="published")]
     psense = [published.power_scaling.assign(data="published")]
     if survival is not None:
-        kind = data_kind(survival)
+        kind = survival.spec.data_kind
         grids.append(survival.grid.assign(analysis="weibull", data=kind))
         tippings.append(survival.tipping.assign(analysis="weibull", data=kind))
         psense.append(survival.power_scaling.assign(data=kind))
@@ -311,6 +357,8 @@ def run_published(
         sensitivity = (
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
+        progress("prior predictive checks and the assurance of a future study")
+        design = _design_section(folder, seed)
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival = pending.result() if pending is not None else None
@@ -318,15 +366,18 @@ def run_published(
             progress("patient-level fits done; writing tables and survival figures")
         tables = [analysis.table.assign(data="published")]
         convergence = [analysis.convergence.assign(data="published")]
-        extra = []
+        extra: list[str] = []
         if survival is not None:
-            kind = data_kind(survival)
+            kind = survival.spec.data_kind
             tables.append(survival.result.table.assign(data=kind))
             convergence.append(
                 survival.result.convergence.assign(analysis="weibull", data=kind).reset_index()
             )
             folder.csv("tables/frequentist.csv", survival.frequentist.assign(data=kind))
-            folder.csv("tables/balance.csv", survival.balance.assign(data=kind))
+            if not survival.balance.empty:
+                folder.csv("tables/balance.csv", survival.balance.assign(data=kind))
+            if survival.curves:
+                _reconstruction_outputs(folder, figures, survival, extra)
             _survival_figures(figures, survival, catalog.clinical, seed)
             extra.append(survival_section(survival, catalog.clinical))
         if sensitivity is not None and spec.sensitivity is not None:
@@ -344,13 +395,15 @@ def run_published(
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
+        extra.append(design)
         progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)
         folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
         folder.csv("tables/convergence.csv", all_convergence)
         _write_posteriors(folder, analysis, survival)
         elapsed = time.perf_counter() - started
-        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra))
+        page = page_data(analysis, survival, spec.sensitivity)
+        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra, page))
     failed = int((~all_convergence["converged"].astype(bool)).sum())
     status = "all fits converged" if not failed else f"{failed} {FITS_FAILED}"
     return f"bayes-netlm run: results in {out}; {status}; finished in {elapsed:.1f} s"

@@ -26,10 +26,12 @@ DEFAULT_SPEC = PROJECT_ROOT / "models" / "run.toml"
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """One survival endpoint: columns, shape choice and reference time.
+    """One survival endpoint: columns (or curve files), shape choice and reference time.
 
     ``reference_time`` (years): the time whose hazard ratio carries the prior set when the index
-    group has its own shape (non-proportional hazards).
+    group has its own shape (non-proportional hazards). With ``source = "curves"`` the endpoint's
+    patients are reconstructed from ``curve`` and ``at_risk`` (and ``events``, total events per
+    arm, when the paper gives them) instead of read from the ``time`` and ``event`` columns.
     """
 
     name: str
@@ -38,13 +40,26 @@ class EndpointSpec:
     event: str
     group_shape: bool
     reference_time: float = 1.0
+    curve: Path | None = None
+    at_risk: Path | None = None
+    events: tuple[tuple[str, int], ...] = ()
+
+
+SOURCES = ("patients", "curves")
 
 
 @dataclass(frozen=True)
 class SurvivalSpec:
-    """The patient-level survival analysis of the run."""
+    """The patient-level survival analysis of the run.
 
-    data: Path
+    ``source`` is ``"patients"`` (one row per patient in ``data``) or ``"curves"`` (patients
+    reconstructed from each endpoint's digitised Kaplan-Meier curves; no matching, since an OS
+    and a PFS figure cannot be linked patient by patient). ``n_reconstructions`` plausible
+    reconstructions per endpoint are fitted and pooled to carry the reconstruction's own
+    uncertainty (0: none).
+    """
+
+    data: Path | None
     synthetic: bool
     group: str
     index_level: str | None
@@ -55,23 +70,59 @@ class SurvivalSpec:
     match_ratio: int
     match_caliper: float
     endpoints: tuple[EndpointSpec, ...]
+    source: str = "patients"
+    n_reconstructions: int = 0
+
+    @property
+    def data_kind(self) -> str:
+        """What the results rest on: ``synthetic``, ``reconstructed`` or ``patient`` data."""
+        if self.synthetic:
+            return "synthetic"
+        return "reconstructed" if self.source == "curves" else "patient"
 
 
-def _endpoint(name: str, table: dict) -> EndpointSpec:
+def _path(value: Any) -> Path | None:
+    return None if value is None else PROJECT_ROOT / str(value)
+
+
+def _endpoint(name: str, table: dict, source: str) -> EndpointSpec:
     shape = table.get("shape", "common")
     if shape not in ("common", "group"):
         raise ValueError(f"endpoint {name}: shape must be 'common' or 'group', not {shape!r}")
     reference_time = float(table.get("reference_time", 1.0))
     if not reference_time > 0:
         raise ValueError(f"endpoint {name}: reference_time must be positive, not {reference_time}")
+    if source == "curves":
+        if "curve" not in table or "at_risk" not in table:
+            raise ValueError(f"endpoint {name}: source 'curves' needs curve and at_risk files")
+        events = {str(arm): int(n) for arm, n in dict(table.get("events", {})).items()}
+        if any(n < 0 for n in events.values()):
+            raise ValueError(f"endpoint {name}: total events must be >= 0")
+        return EndpointSpec(
+            name,
+            table["label"],
+            "time",
+            "event",
+            shape == "group",
+            reference_time,
+            _path(table["curve"]),
+            _path(table["at_risk"]),
+            tuple(sorted(events.items())),
+        )
     return EndpointSpec(
         name, table["label"], table["time"], table["event"], shape == "group", reference_time
     )
 
 
 def _survival(table: dict) -> SurvivalSpec:
+    source = str(table.get("source", "patients"))
+    if source not in SOURCES:
+        raise ValueError(f"[survival] source must be one of {', '.join(SOURCES)}, not {source!r}")
+    n_reconstructions = int(table.get("n_reconstructions", 0))
+    if not 0 <= n_reconstructions <= 200:
+        raise ValueError("[survival] n_reconstructions must be between 0 and 200")
     return SurvivalSpec(
-        data=PROJECT_ROOT / table["data"],
+        data=_path(table["data"]) if source == "patients" else _path(table.get("data")),
         synthetic=bool(table.get("synthetic", False)),
         group=table["group"],
         index_level=table.get("index_level"),
@@ -81,7 +132,9 @@ def _survival(table: dict) -> SurvivalSpec:
         match_on=tuple(table.get("match_on", ())),
         match_ratio=int(table.get("match_ratio", 3)),
         match_caliper=float(table.get("match_caliper", 0.2)),
-        endpoints=tuple(_endpoint(n, t) for n, t in table["endpoints"].items()),
+        endpoints=tuple(_endpoint(n, t, source) for n, t in table["endpoints"].items()),
+        source=source,
+        n_reconstructions=n_reconstructions,
     )
 
 

@@ -71,13 +71,13 @@ RATE_QUANTITIES = (
 SURVIVAL_LABELS = {
     "k_reference": "Weibull shape, solid",
     "k_index": "Weibull shape, cystic",
-    "median_reference": "Median survival, solid (years)",
-    "median_index": "Median survival, cystic (years)",
+    "median_reference": "Median {outcome}, solid (years)",
+    "median_index": "Median {outcome}, cystic (years)",
     "time_ratio": "Time ratio (median cystic / solid)",
-    "rmst_reference": "Restricted mean survival, solid (years)",
-    "rmst_index": "Restricted mean survival, cystic (years)",
+    "rmst_reference": "Restricted mean {outcome}, solid (years)",
+    "rmst_index": "Restricted mean {outcome}, cystic (years)",
     "rmst_difference": "RMST difference, cystic - solid (years)",
-    "p_rmst_difference_above_0": "P(RMST difference > 0): cystic lives longer",
+    "p_rmst_difference_above_0": "P(RMST difference > 0): longer {outcome} in cystic",
 }
 
 
@@ -95,14 +95,18 @@ def _weibull_label(quantity: str) -> str | None:
     return None
 
 
-def quantity_label(quantity: str, clinical: ClinicalThresholds, hr: str = "HR") -> str:
+def quantity_label(
+    quantity: str, clinical: ClinicalThresholds, hr: str = "HR", outcome: str = "survival"
+) -> str:
     """Plain-language name of a summary quantity, with its thresholds filled in.
 
     ``hr`` names the hazard ratio of the HR quantities, e.g. ``"HR at 1 year"`` for a Weibull fit
-    with a group-specific shape, whose HR changes over time.
+    with a group-specific shape, whose HR changes over time. ``outcome`` names the endpoint in the
+    survival quantities (``"overall survival"``, ``"hepatic progression-free survival"``), so a
+    progression endpoint is never worded as if it were about death.
     """
     if quantity in SURVIVAL_LABELS:
-        return SURVIVAL_LABELS[quantity]
+        return SURVIVAL_LABELS[quantity].format(outcome=outcome)
     weibull = _weibull_label(quantity)
     if weibull is not None:
         return weibull
@@ -111,7 +115,7 @@ def quantity_label(quantity: str, clinical: ClinicalThresholds, hr: str = "HR") 
     if quantity.startswith("survival_"):
         _, group, horizon = quantity.split("_")
         name = "solid" if group == "reference" else "cystic"
-        return f"Survival at {horizon} years, {name}"
+        return f"{outcome[0].upper()}{outcome[1:]} at {horizon} years, {name}"
     lo, hi = clinical.hr_equivalence
     rd, eq = clinical.rd_important, clinical.rd_equivalence
     return {

@@ -24,6 +24,16 @@ find_python() {
     return 1
 }
 
+# The page tests drive Debian's chromium (no browser download): install it when missing and root.
+if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing chromium (apt-get) for the page tests"
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        echo "bootstrap: chromium missing; the page tests need it: sudo apt-get install -y chromium" >&2
+    fi
+fi
+
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ -f "$stamp" ]; then
     exit 0

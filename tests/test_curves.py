@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.curves import clean_curve, load_curve_input, parse_total_events
+from bayes_netlm.evidence.curve_cleaning import clean_curve
+from bayes_netlm.evidence.curves import load_curve_input, parse_total_events
 
 CURVE = pd.DataFrame(
     {

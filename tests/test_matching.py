@@ -8,17 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayes_netlm.analyses.matching import (
+from bayes_netlm.analyses.balance import (
     BALANCE_COLUMNS,
-    RIDGE_PENALTY,
     SMD_THRESHOLD,
-    MatchResult,
     balance_table,
-    match_nearest,
-    matched_cohort,
     matched_set_weights,
-    propensity_scores,
 )
+from bayes_netlm.analyses.matching import MatchResult, match_nearest, matched_cohort
+from bayes_netlm.analyses.propensity import RIDGE_PENALTY, propensity_scores
 from bayes_netlm.errors import InputError
 from bayes_netlm.evidence.patients import SurvivalData, load_survival
 from bayes_netlm.evidence.synthetic import make_synthetic_cohort

@@ -11,13 +11,8 @@ import pandas as pd
 import pytest
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.patients import (
-    STUDY_COLUMNS,
-    SurvivalData,
-    load_survival,
-    read_table,
-    schema_markdown,
-)
+from bayes_netlm.evidence.patients import SurvivalData, load_survival, read_table
+from bayes_netlm.evidence.schema import STUDY_COLUMNS, schema_markdown
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 OS = {"time": "os_time", "event": "os_event", "group": "group"}
@@ -345,3 +340,12 @@ def test_weights_default_to_ones_and_are_validated() -> None:
     for bad in ([1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [1.0] * 5 + [np.inf]):
         with pytest.raises(ValueError, match="weights"):
             dataclasses.replace(data, weights=np.array(bad))
+
+
+def test_public_names_stay_importable_from_patients() -> None:
+    # the public API imports these from evidence.patients; the layout lives in evidence.schema
+    from bayes_netlm.evidence import patients, schema
+
+    assert patients.STUDY_COLUMNS is schema.STUDY_COLUMNS
+    for name in ("load_survival", "read_table", "SurvivalData", "check_identifiable"):
+        assert name in patients.__all__ and hasattr(patients, name)

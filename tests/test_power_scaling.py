@@ -7,7 +7,7 @@ import xarray as xr
 from scipy import stats
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.sensitivity.grid import power_scaling as ps
+from bayes_netlm.sensitivity import power_scaling as ps
 
 CHAINS, DRAWS = 4, 1000
 

@@ -7,12 +7,8 @@ from lifelines import WeibullAFTFitter
 
 from bayes_netlm.evidence.curves import load_curve_input
 from bayes_netlm.evidence.patients import load_survival
-from bayes_netlm.evidence.reconstruct import (
-    kaplan_meier,
-    quality_table,
-    reconstruct,
-    to_patient_frame,
-)
+from bayes_netlm.evidence.reconstruct import quality_table, reconstruct, to_patient_frame
+from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
 from bayes_netlm.evidence.reconstruct_uncertainty import plausible_reconstructions
 from bayes_netlm.evidence.reconstruct_validation import DATASETS, digitise, validation_table
 

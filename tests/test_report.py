@@ -19,7 +19,6 @@ from bayes_netlm.modeling.hazard_ratio import (
     information_check,
 )
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
-from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.priors import NormalPrior, PriorCatalog, load_prior_catalog
 from bayes_netlm.reporting.report import NOT_CONVERGED, render_report
 from bayes_netlm.spec import RunSpec
@@ -119,7 +118,7 @@ def _analysis() -> PublishedAnalysis:
         rate_prior_sets=("vague",),
         survival=None,
         sensitivity=None,
-        sampler=SamplerSettings(),
+        sampler_values=(),
         path=Path("models/run.toml"),
         sha256="cd" * 32,
     )

@@ -21,15 +21,20 @@ pytestmark = pytest.mark.slow
 
 
 def start_run(out: Path) -> subprocess.Popen:
+    # A child of a non-interactive shell may inherit SIGINT ignored; a user's run does not. The
+    # handler is restored in the child itself: a preexec_fn would fork this (JAX-loaded) process.
+    code = (
+        "import signal, sys, runpy; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"sys.argv = ['bayes-netlm', 'run', '--out', {str(out)!r}]; "
+        "runpy.run_module('bayes_netlm.cli', run_name='__main__')"
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "bayes_netlm.cli", "run", "--out", str(out)],
+        [sys.executable, "-c", code],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"},
-        # a child of a non-interactive shell may inherit SIGINT ignored; a user's run does not
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

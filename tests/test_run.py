@@ -105,6 +105,8 @@ def test_run_writes_every_output(first_run):
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
     assert "How much does the answer rest on the prior?" in html
+    assert "Calibration and study design" in html and "Prior predictive checks" in html
+    assert (out / "figures" / "design_assurance.png").exists()
     assert (out / "figures" / "prior_grid_weibull_pfs_full.png").exists()
     for name in (
         "weibull_survival_os_full",
@@ -204,3 +206,50 @@ def test_a_run_never_writes_one_file_twice(tmp_path):
             folder.text("report.html", "first")
             folder.text("report.html", "second")
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_run_from_published_curves(tmp_path):
+    spec = (ROOT / "models" / "run_curves.toml").read_text()
+    spec = spec.replace(
+        'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\nhorizons',
+        'prior_sets = ["vague"]\nhorizons',
+    ).replace("n_reconstructions = 5", "n_reconstructions = 2")
+    assert 'prior_sets = ["vague"]' in spec
+    spec_path = tmp_path / "run_curves.toml"
+    spec_path.write_text(spec)  # paths in a spec are relative to the project root
+    out = tmp_path / "results"
+    result = run_command(out, spec_path, "7", "--quiet")
+    assert result.returncode == 0, result.stderr
+    quality = pd.read_csv(out / "tables" / "reconstruction_quality.csv")
+    assert set(quality.endpoint) == {"os", "pfs"} and set(quality.arm) == {"cystic", "solid"}
+    assert (quality["data"] == "synthetic").all()
+    pooled = pd.read_csv(out / "tables" / "reconstruction_pooled.csv")
+    assert set(pooled.endpoint) == {"os", "pfs"} and (pooled.reconstructions == 2).all()
+    html = (out / "report.html").read_text()
+    assert "Patients reconstructed from published curves" in html
+    assert (out / "figures" / "reconstruction_os.png").exists()
+    summaries = pd.read_csv(out / "tables" / "summaries.csv")
+    assert set(summaries[summaries.analysis == "weibull"].endpoint) == {"os_full", "pfs_full"}
+
+
+@pytest.mark.slow
+def test_report_page_reweights_like_the_runs_psis_grid(first_run, tmp_path):
+    """The report's Weibull cards, in headless Chromium, equal the grid's reliable PSIS cells."""
+    from page_browser import fill, open_page, shown
+
+    out, _ = first_run
+    assert (out / "report.html").stat().st_size < 3_000_000
+    grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
+    cells = grid[(grid.analysis == "weibull") & (grid.method == "PSIS") & (grid.khat < 0.7)]
+    assert len(cells) >= 10
+    with open_page(out / "report.html") as (page, errors, blocked):
+        for row in cells.itertuples():
+            card = f"card-weibull-{row.endpoint}"
+            fill(page, f"#{card} .prior-mean", repr(row.prior_mean))
+            fill(page, f"#{card} .prior-sd", repr(row.prior_sd))
+            fill(page, "#threshold", repr(row.threshold))
+            assert shown(page, card, "p_below_x") == pytest.approx(row.probability, abs=5e-4)
+            assert shown(page, card, "khat") == pytest.approx(row.khat, abs=1e-3)
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert not errors and not blocked

@@ -156,7 +156,8 @@ def test_reweighted_weibull_agrees_with_refits_where_pareto_k_is_good(pfs_sweep)
 @pytest.mark.slow
 def test_weibull_tipping_point_is_verified_by_refitting(pfs_sweep):
     sweep, refit = pfs_sweep
-    center = math.log(CATALOG.clinical.hr_important)  # enthusiastic
+    # pessimistic: a firm prior centred on harm overturns "P(HR < 1) > 0.5", a vague one not
+    center = -math.log(CATALOG.clinical.hr_important)
     sd, extra = sweep.locate(center, 1.0, 0.5)
     assert sd is not None
     at_tipping = float(np.mean(refit(NormalPrior(center, sd)) < 0))

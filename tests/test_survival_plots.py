@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -222,3 +223,158 @@ def test_ppc_figure(tmp_path) -> None:
     assert len(left.get_lines()) == 51
     with pytest.raises(ValueError, match="do not match"):
         survival_plots.ppc_figure(times[:, :5], events[:, :5], data, "OS")
+
+
+# ---- publication-grade Kaplan-Meier figure: at risk, censoring ticks, synthetic label ---------
+
+
+def _table_axis(figure: Figure):
+    (table,) = [ax for ax in figure.axes if ax.get_label() == "at risk"]
+    return table
+
+
+def _table_entries(figure: Figure) -> dict[str, dict[float, str]]:
+    """Row label -> {tick time: printed entry} as drawn in the at-risk table."""
+    table = _table_axis(figure)
+    names = {
+        round(y): label.get_text()
+        for y, label in zip(table.get_yticks(), table.get_yticklabels(), strict=True)
+    }
+    entries: dict[str, dict[float, str]] = {name: {} for name in names.values()}
+    for text in table.texts:
+        x, y = text.get_position()
+        entries[names[round(y)]][float(x)] = text.get_text()
+    return entries
+
+
+def _lifelines_at_risk(time: np.ndarray, event: np.ndarray, weights, tick: float) -> float:
+    from lifelines import KaplanMeierFitter
+
+    table = KaplanMeierFitter().fit(time, event, weights=weights).event_table
+    later = table[table.index >= tick]
+    return float(later["at_risk"].iloc[0]) if len(later) else 0.0
+
+
+def _curves(data: SurvivalData, **kwargs) -> Figure:
+    return survival_plots.survival_curves_figure(
+        _posterior(math.log(3.0), 0.2, 0.3, -0.3),
+        kaplan_meier_curves(data),
+        False,
+        "OS",
+        t_max=float(data.time.max()),
+        data=data,
+        **kwargs,
+    )
+
+
+def test_at_risk_table_matches_lifelines(tmp_path) -> None:
+    data = _cohort()
+    figure = _curves(data)
+    _save(figure, tmp_path / "km.png")
+    main = figure.axes[0]
+    ticks = main.get_xticks()
+    entries = _table_entries(figure)
+    assert list(entries) == ["cystic", "solid"]  # one row per group, index group on top
+    assert _table_axis(figure).get_title(loc="left") == "Number at risk"
+    for flag, name in ((1, "cystic"), (0, "solid")):
+        members = data.index == flag
+        # one entry under each x tick, none elsewhere
+        assert sorted(entries[name]) == pytest.approx(sorted(ticks))
+        for tick, printed in entries[name].items():
+            expected = _lifelines_at_risk(data.time[members], data.event[members], None, tick)
+            assert int(printed) == expected
+        assert int(entries[name][0.0]) == members.sum()
+    assert int(entries["cystic"][max(ticks)]) < 12  # counts fall over follow-up
+
+
+def test_at_risk_counts_a_time_on_the_tick_as_at_risk() -> None:
+    from bayes_netlm.reporting.km_annotations import at_risk
+
+    time = np.array([1.0, 2.0, 2.0, 3.5])
+    weights = np.ones(4)
+    counts = at_risk(time, weights, np.array([0.0, 2.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(counts, [4, 3, 1, 0])
+    for tick, count in zip([0.0, 2.0, 3.0, 4.0], counts, strict=True):
+        assert _lifelines_at_risk(time, np.array([1, 0, 1, 1]), None, tick) == count
+
+
+def test_weighted_at_risk_is_the_sum_of_weights() -> None:
+    base = _cohort()
+    rng = np.random.default_rng(9)
+    weights = rng.choice([1.0, 0.5, 1 / 3], size=base.time.size)
+    data = SurvivalData(
+        time=base.time,
+        event=base.event,
+        index=base.index,
+        covariates=base.covariates,
+        ids=base.ids,
+        index_label=base.index_label,
+        reference_label=base.reference_label,
+        matched_set=None,
+        source="test",
+        weights=weights,
+    )
+    figure = _curves(data)
+    assert _table_axis(figure).get_title(loc="left").startswith("Weighted number at risk")
+    entries = _table_entries(figure)
+    for flag, name in ((1, "cystic"), (0, "solid")):
+        members = data.index == flag
+        for tick, printed in entries[name].items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # lifelines: non-integer weights
+                expected = _lifelines_at_risk(
+                    data.time[members], data.event[members], weights[members], tick
+                )
+            assert float(printed) == pytest.approx(expected, abs=0.05)
+            assert "." in printed  # a weighted sum, one decimal
+
+
+def test_censoring_ticks_one_per_censored_time() -> None:
+    data = _cohort()
+    figure = _curves(data)
+    main = figure.axes[0]
+    km = kaplan_meier_curves(data)
+    for flag, name in ((1, "cystic"), (0, "solid")):
+        members = data.index == flag
+        censored = np.unique(data.time[members][data.event[members] == 0])
+        assert censored.size > 0
+        (line,) = [line for line in main.get_lines() if line.get_gid() == f"censored {name}"]
+        assert line.get_marker() == "|" and line.get_linestyle() == "None"
+        x, y = line.get_data()
+        assert len(x) == censored.size
+        np.testing.assert_allclose(x, censored)
+        # each tick sits on the Kaplan-Meier step of its time
+        rows = km[km["group"] == name]
+        for t, s in zip(x, y, strict=True):
+            assert s == pytest.approx(rows.loc[rows["time"] == t, "survival"].iloc[0])
+
+
+def test_synthetic_label_only_when_flagged(tmp_path) -> None:
+    from bayes_netlm.reporting.km_annotations import SYNTHETIC_LABEL
+
+    data = _cohort()
+    flagged = _curves(data, synthetic=True)
+    plain = _curves(data)
+    assert flagged.get_suptitle() == SYNTHETIC_LABEL
+    assert "SYNTHETIC" in SYNTHETIC_LABEL
+    assert plain.get_suptitle() == ""
+    everything = [text.get_text() for text in plain.findobj(lambda a: hasattr(a, "get_text"))]
+    assert not any("SYNTHETIC" in text for text in everything)
+    image_flagged = _save(flagged, tmp_path / "synthetic.png")
+    image_plain = _save(plain, tmp_path / "plain.png")
+    assert image_flagged.shape == image_plain.shape
+    assert image_flagged.shape[0] > 400 and image_flagged.shape[1] > 500
+    assert not np.array_equal(image_flagged, image_plain)  # the label is drawn in the pixels
+
+
+def test_survival_curves_figure_data_with_other_labels() -> None:
+    data = _cohort()
+    with pytest.raises(ValueError, match="data has groups"):
+        survival_plots.survival_curves_figure(
+            _posterior(0.0, 0.0, 0.0, 0.0),
+            kaplan_meier_curves(data).replace({"cystic": "a", "solid": "b"}),
+            False,
+            "OS",
+            labels=("a", "b"),
+            data=data,
+        )

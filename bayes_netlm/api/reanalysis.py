@@ -91,7 +91,7 @@ class Reanalysis:
 
         published = self.published
         data = published.study.path
-        if model == "weibull" and self.survival is not None:
+        if model == "weibull" and self.survival is not None and self.survival.spec.data:
             data = str(self.survival.spec.data)
         return {
             "model": model,

@@ -20,7 +20,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from bayes_netlm.evidence.curves import CurveInput, DigitisedCurve, clean_curve
+from bayes_netlm.evidence.curve_cleaning import DigitisedCurve, clean_curve
+from bayes_netlm.evidence.curves import CurveInput
 from bayes_netlm.evidence.reconstruct import reconstruct, to_patient_frame
 
 __all__ = ["jitter_curves", "plausible_reconstructions"]

@@ -21,7 +21,8 @@ from lifelines.datasets import load_gbsg2, load_leukemia, load_lung, load_rossi,
 from lifelines.utils import restricted_mean_survival_time
 
 from bayes_netlm.evidence.curves import load_curve_input
-from bayes_netlm.evidence.reconstruct import kaplan_meier, reconstruct, to_patient_frame
+from bayes_netlm.evidence.reconstruct import reconstruct, to_patient_frame
+from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
 
 __all__ = ["DATASETS", "ValidationSet", "digitise", "validate", "validation_table"]
 

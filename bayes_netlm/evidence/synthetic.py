@@ -83,7 +83,8 @@ import numpy as np
 import pandas as pd
 
 from bayes_netlm.analyses.matching import matched_cohort
-from bayes_netlm.evidence.patients import STUDY_COLUMNS, load_survival
+from bayes_netlm.evidence.patients import load_survival
+from bayes_netlm.evidence.schema import STUDY_COLUMNS
 
 __all__ = [
     "ACCRUAL_END",

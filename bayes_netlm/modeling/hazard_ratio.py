@@ -31,10 +31,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 from scipy import stats
 
 from bayes_netlm.errors import InputError
@@ -42,6 +42,9 @@ from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table, sample_once
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
 from bayes_netlm.summaries import hr_summary_exact, hr_summary_from_draws
+
+if TYPE_CHECKING:  # PyMC is imported where a model is built: input checks stay fast
+    import pymc as pm
 
 __all__ = [
     "HazardRatioEvidence",
@@ -308,6 +311,8 @@ def build_model(
     Every input is a ``pm.Data`` container (``y``, ``se``, ``prior_mean``, ``prior_sd``) so fits
     with new numbers reuse the compiled model.
     """
+    import pymc as pm
+
     with pm.Model(coords={"fit": labels}) as model:
         y = pm.Data("y", estimates, dims="fit")
         se = pm.Data("se", ses, dims="fit")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_netlm.evidence.patients import load_survival
+from bayes_netlm.evidence.reconstruct import with_positive_times
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.modeling.weibull import SurvivalFit, WeibullFitter
 from bayes_netlm.priors import NormalPrior
@@ -59,13 +60,6 @@ class PooledLogHR:
         return float((self.pooled.upper - self.pooled.lower) / single)
 
 
-def _positive_times(table: pd.DataFrame) -> pd.DataFrame:
-    times = table["time"].to_numpy(dtype=float)
-    if (times > 0).all():
-        return table
-    return table.assign(time=np.where(times > 0, times, times[times > 0].min() / 2))
-
-
 def fit_reconstructions(
     tables: Sequence[pd.DataFrame],
     prior: NormalPrior,
@@ -73,8 +67,10 @@ def fit_reconstructions(
     seed: int,
     settings: SamplerSettings = SamplerSettings(),
     fitter: WeibullFitter | None = None,
+    group_shape: bool = False,
+    reference_time: float = 1.0,
 ) -> PooledLogHR:
-    """Fit the Weibull PH model (common shape) to each reconstruction and pool the log-HR draws.
+    """Fit the Weibull PH model to each reconstruction and pool the log-HR draws.
 
     Parameters
     ----------
@@ -90,6 +86,10 @@ def fit_reconstructions(
         NUTS settings of every fit.
     fitter : WeibullFitter, optional
         A compiled model with at least as many rows as the largest table; compiled here if None.
+    group_shape : bool
+        Give the index arm its own shape; the log HR is then the one at ``reference_time``.
+    reference_time : float
+        Time (years) of the hazard ratio that carries the prior with a group shape.
 
     Returns
     -------
@@ -104,7 +104,7 @@ def fit_reconstructions(
     start = clock.perf_counter()
     for i, table in enumerate(tables):
         data = load_survival(
-            _positive_times(table),
+            with_positive_times(table),
             time="time",
             event="event",
             group="arm",
@@ -113,7 +113,10 @@ def fit_reconstructions(
             source=f"reconstruction {i + 1}",
         )
         tree = fitter.sample(
-            SurvivalFit(f"r{i + 1}", "reconstruction", data), prior, seed + i, settings
+            SurvivalFit(f"r{i + 1}", "reconstruction", data, group_shape, reference_time),
+            prior,
+            seed + i,
+            settings,
         )
         draws.append(np.asarray(tree.posterior["log_hr"].values))
     sampled = clock.perf_counter() - start

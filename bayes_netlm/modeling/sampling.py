@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
-import nutpie
 import pandas as pd
-import pymc as pm
-import pytensor
-import xarray as xr
 from scipy import special
+
+# PyMC, PyTensor, nutpie and ArviZ are imported where they are used, so that modules built on this
+# one (and the command line's input checks) load in well under a second.
+if TYPE_CHECKING:
+    import pymc as pm
+    import xarray as xr
 
 __all__ = [
     "CompiledModel",
@@ -61,6 +62,8 @@ class CompiledModel:
     """
 
     def __init__(self, model: pm.Model) -> None:
+        import nutpie
+
         self.model = model
         self._compiled = nutpie.compile_pymc_model(model)
 
@@ -86,6 +89,8 @@ class CompiledModel:
             ``posterior`` and ``sample_stats`` groups.
 
         """
+        import nutpie
+
         compiled = self._compiled.with_data(**data) if data else self._compiled
         return nutpie.sample(
             compiled,
@@ -110,6 +115,12 @@ def sample_once(
     took 5.2 + 5.4 + 4.0 s with NumPyro, 9.0 + 13.9 + 9.1 s with PyMC's own NUTS (Numba) and
     7.8 + 13.3 + 10.5 s with nutpie, each including sampling.
     """
+    import pymc as pm
+    import pytensor
+
+    from bayes_netlm.modeling.cache import configure_jax
+
+    configure_jax()  # XLA executables are kept between runs
     # PyTensor compiles a few run-once helpers here (the initial point); its default Numba mode
     # would spend seconds compiling them with a cold cache, the Python linker none.
     with model, pytensor.config.change_flags(mode="FAST_COMPILE"):
@@ -178,6 +189,9 @@ def convergence_table(
         Divergences are counted per draw, so fits sampled in one batch share the count.
 
     """
+    import arviz as az
+    import xarray as xr
+
     subset = posterior.posterior.to_dataset()[list(var_names)]
     if "fit" not in subset.dims:
         subset = subset.expand_dims(fit=[label or "fit"])

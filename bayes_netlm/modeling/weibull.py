@@ -68,11 +68,13 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from bayes_netlm.evidence.collapse import Collapsed, collapse
 from bayes_netlm.evidence.patients import SurvivalData, require_positive_times
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings, convergence_table
 from bayes_netlm.modeling.survival_quantities import HORIZONS, hr_name, survival_summary
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
+from bayes_netlm.progress import Progress
 
 __all__ = [
     "SurvivalFit",
@@ -84,6 +86,8 @@ __all__ = [
 
 PARAMETERS = ("log_lambda0", "log_k", "delta_log_k", "log_hr")
 REFERENCE_TIME = 1.0
+#: Compiled rows above which each fit announces itself (a fit then takes seconds or more).
+PROGRESS_ROWS = 20_000
 
 
 def _weibull_logp(value, event, weight, eta, log_k, log_lambda0):
@@ -166,17 +170,29 @@ class SurvivalFit:
         return hr_name(self.reference_time) if self.group_shape else "HR"
 
 
-def _standardise(covariates: pd.DataFrame) -> np.ndarray:
-    values = covariates.to_numpy(dtype=float)
-    return (values - values.mean(axis=0)) / values.std(axis=0)
+def _standardise(collapsed: Collapsed, covariates: Sequence[str]) -> np.ndarray:
+    """Covariates centred and scaled by their mean and SD over the original (uncollapsed) rows."""
+    values = collapsed.data.covariates[list(covariates)].to_numpy(dtype=float)
+    return (values - collapsed.weighted_mean(values)) / collapsed.weighted_std(values)
 
 
 def model_data(
-    fit: SurvivalFit, prior: NormalPrior, n_rows: int, covariates: Sequence[str]
+    fit: SurvivalFit,
+    prior: NormalPrior,
+    n_rows: int,
+    covariates: Sequence[str],
+    collapsed: Collapsed | None = None,
 ) -> dict[str, np.ndarray]:
-    """Values of every ``pm.Data`` container for one fit, padded to ``n_rows``."""
-    data = fit.data
-    require_positive_times(data)
+    """Values of every ``pm.Data`` container for one fit, padded to ``n_rows``.
+
+    Identical rows are merged first (:func:`~bayes_netlm.evidence.collapse.collapse`, their
+    weights summed), which leaves the likelihood unchanged; ``collapsed`` passes that result when
+    it is already known. The covariates' standardisation and the baseline prior's time scale are
+    taken over the original rows.
+    """
+    require_positive_times(fit.data)
+    collapsed = collapsed or collapse(fit.data)
+    data = collapsed.data
     if not fit.reference_time > 0:
         raise ValueError(f"reference time must be positive, got {fit.reference_time}")
     n = data.time.size
@@ -194,12 +210,12 @@ def model_data(
         "weight": padded(data.weights, 0.0),
         "group_shape": np.asarray(float(fit.group_shape)),
         "log_reference_time": np.asarray(np.log(fit.reference_time)),
-        "log_time_scale": np.asarray(np.log(np.mean(data.time))),
+        "log_time_scale": np.asarray(np.log(collapsed.weighted_mean(data.time))),
         "prior_mean": np.asarray(prior.mean),
         "prior_sd": np.asarray(prior.sd),
     }
     if covariates:
-        design = _standardise(data.covariates[list(covariates)])
+        design = _standardise(collapsed, covariates)
         values["design"] = np.vstack([design, np.zeros((pad, len(covariates)))])
     return values
 
@@ -220,12 +236,28 @@ class WeibullFitter:
         self.n_rows = n_rows
         self.covariates = tuple(covariates)
         self.compiled = CompiledModel(build_model(n_rows, self.covariates))
+        # id(data) -> (data, its collapsed rows): each data set is collapsed once
+        self._collapsed: dict[int, tuple[SurvivalData, Collapsed]] = {}
+
+    @classmethod
+    def for_fits(cls, fits: Sequence[SurvivalFit], covariates: Sequence[str] = ()) -> WeibullFitter:
+        """A fitter compiled for the largest of ``fits`` after collapsing identical rows."""
+        collapsed = {id(f.data): (f.data, collapse(f.data)) for f in fits}
+        fitter = cls(max(c.counts.size for _, c in collapsed.values()), covariates)
+        fitter._collapsed.update(collapsed)
+        return fitter
+
+    def collapsed(self, data: SurvivalData) -> Collapsed:
+        """The collapsed rows of ``data`` (computed once per data set)."""
+        if id(data) not in self._collapsed:
+            self._collapsed[id(data)] = (data, collapse(data))
+        return self._collapsed[id(data)][1]
 
     def sample(
         self, fit: SurvivalFit, prior: NormalPrior, seed: int, settings: SamplerSettings
     ) -> xr.DataTree:
         """Posterior of one fit (only the ``posterior`` and ``sample_stats`` groups)."""
-        data = model_data(fit, prior, self.n_rows, self.covariates)
+        data = model_data(fit, prior, self.n_rows, self.covariates, self.collapsed(fit.data))
         return self.compiled.sample(data, seed=seed, settings=settings)
 
 
@@ -239,8 +271,13 @@ def fit_survival(
     fitter: WeibullFitter | None = None,
     horizons: Sequence[float] = HORIZONS,
     rmst_horizon: float = 10.0,
+    progress: Progress | None = None,
 ) -> FitResult:
     """Fit every data set under every prior with one compiled model.
+
+    Identical rows are collapsed into weights first (exact; see
+    :mod:`bayes_netlm.evidence.collapse`). Each fit is announced on ``progress``; without one,
+    fits of more than :data:`PROGRESS_ROWS` compiled rows are announced on standard error.
 
     Returns
     -------
@@ -249,11 +286,20 @@ def fit_survival(
         whose variables have a ``fit`` dimension labelled ``NAME|PRIOR``.
 
     """
-    fitter = fitter or WeibullFitter(max(f.data.time.size for f in fits), covariates)
+    fitter = fitter or WeibullFitter.for_fits(fits, covariates)
+    if progress is None and fitter.n_rows > PROGRESS_ROWS:
+        progress = Progress(prefix="bayes-netlm survival")
     rows: list[dict[str, object]] = []
     trees, tables = [], []
-    for i, (fit, (prior_name, prior)) in enumerate((f, p) for f in fits for p in priors.items()):
+    pairs = [(f, p) for f in fits for p in priors.items()]
+    for i, (fit, (prior_name, prior)) in enumerate(pairs):
         label = f"{fit.name}|{prior_name}"
+        if progress is not None:
+            collapsed = fitter.collapsed(fit.data)
+            progress(
+                f"Weibull fit {i + 1}/{len(pairs)}: {label} "
+                f"({collapsed.rows} rows as {collapsed.counts.size} distinct rows)"
+            )
         tree = fitter.sample(fit, prior, seed=seed + i, settings=settings)
         posterior = tree.posterior.to_dataset().expand_dims(fit=[label])
         posterior["hr"] = np.exp(posterior["log_hr"])

@@ -41,10 +41,10 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 from scipy import optimize, special, stats
 
 from bayes_netlm.errors import InputError
@@ -58,6 +58,9 @@ from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table, sample_once
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
 from bayes_netlm.summaries import hr_summary_from_distribution, hr_summary_from_draws
+
+if TYPE_CHECKING:  # PyMC is imported where a model is built: input checks stay fast
+    import pymc as pm
 
 __all__ = [
     "ANALYSIS",
@@ -218,6 +221,8 @@ def build_shape_model(
     :math:`\theta` directly, which avoids the funnel of :math:`(\log k, \beta)` along
     :math:`\beta = k r`. ``log_hr`` is :math:`k\theta`, derived after sampling.
     """
+    import pymc as pm
+
     with pm.Model(coords={"fit": labels}) as model:
         log_k = pm.Normal("log_k", shape.mean, shape.sd, dims="fit")
         inverse_k = pm.math.exp(-log_k)

@@ -16,12 +16,21 @@ import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.gridspec import SubplotSpec
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from bayes_netlm.evidence.patients import SurvivalData
 from bayes_netlm.modeling.predictive import kaplan_meier_steps
 from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws, hr_name, survival_draws
 from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.reporting.km_annotations import (
+    CENSOR_MARKER,
+    AtRiskRow,
+    at_risk,
+    censoring_points,
+    draw_at_risk_table,
+    mark_synthetic,
+)
 from bayes_netlm.reporting.plots import RATIO_TICKS, hr_reference_lines
 
 __all__ = [
@@ -57,8 +66,17 @@ def survival_curves_figure(
     label: str,
     labels: tuple[str, str] = ("cystic", "solid"),
     t_max: float | None = None,
+    *,
+    data: SurvivalData | None = None,
+    synthetic: bool = False,
 ) -> Figure:
     """Kaplan-Meier curves per group against the Weibull posterior S(t), median and 95 % band.
+
+    With ``data``, the figure is publication-grade: censoring ticks (``|``) on the Kaplan-Meier
+    curves at each distinct censored time, and beneath the axis a table of the numbers at risk at
+    the x ticks, one row per group. In a weighted (matched) cohort the table holds the weighted
+    numbers at risk (sums of the row weights at risk, as the weighted Kaplan-Meier curve uses)
+    and its heading says so (:mod:`bayes_netlm.reporting.km_annotations`).
 
     Parameters
     ----------
@@ -75,6 +93,11 @@ def survival_curves_figure(
         Group labels (index, reference) as they appear in ``km["group"]``.
     t_max : float, optional
         Right end of the time axis; default the last Kaplan-Meier time.
+    data : SurvivalData, optional
+        The data behind ``km``; gives the censoring ticks and the at-risk table.
+    synthetic : bool
+        Whether the cohort is synthetic; if so the figure carries
+        :data:`~bayes_netlm.reporting.km_annotations.SYNTHETIC_LABEL` across its top.
 
     Returns
     -------
@@ -83,18 +106,27 @@ def survival_curves_figure(
     Raises
     ------
     ValueError
-        A label of ``labels`` has no rows in ``km``.
+        A label of ``labels`` has no rows in ``km``, or ``data`` has other group labels.
 
     """
     missing = [name for name in labels if not (km["group"] == name).any()]
     if missing:
         raise ValueError(f"no Kaplan-Meier rows for group(s) {missing} in km")
+    if data is not None and (data.index_label, data.reference_label) != tuple(labels):
+        raise ValueError(
+            f"data has groups ({data.index_label!r}, {data.reference_label!r}); "
+            f"labels are {tuple(labels)}"
+        )
     end = float(km["time"].max()) if t_max is None else float(t_max)
     grid = _time_grid(end)
     times = np.concatenate([[0.0], grid])
 
-    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
-    ax = figure.add_subplot()
+    figure = Figure(figsize=(7.5, 4.5 if data is None else 5.4), layout="constrained")
+    if data is None:
+        ax = figure.add_subplot()
+    else:
+        spec = figure.add_gridspec(2, 1, height_ratios=(5, 1))
+        ax = figure.add_subplot(spec[0])
     for flag, name, color in zip((1, 0), labels, GROUP_COLORS, strict=True):
         median, lower, upper = _band(survival_draws(posterior, grid, flag, group_shape))
         ax.fill_between(
@@ -123,13 +155,51 @@ def survival_curves_figure(
             ls="--",
             label=f"{name}: Kaplan-Meier",
         )
+        if data is not None:
+            members = data.index == flag
+            at, values = censoring_points(rows, data.time[members], data.event[members])
+            ax.plot(
+                at,
+                values,
+                ls="none",
+                marker=CENSOR_MARKER,
+                ms=8,
+                mew=1.5,
+                color=color,
+                label=f"{name}: censored",
+                gid=f"censored {name}",
+            )
     ax.set_xlim(0, end)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(TIME_XLABEL)
     ax.set_ylabel(SURVIVAL_YLABEL)
     ax.set_title(label)
     ax.legend(fontsize="small", loc="upper right")
+    if data is not None:
+        _at_risk_table(figure, ax, spec[1], data, labels)
+    if synthetic:
+        mark_synthetic(figure)
     return figure
+
+
+def _at_risk_table(
+    figure: Figure, ax: Axes, cell: SubplotSpec, data: SurvivalData, labels: tuple[str, str]
+) -> None:
+    """Numbers at risk at the x ticks of ``ax``, in a strip beneath it (grid cell ``cell``)."""
+    low, high = ax.get_xlim()
+    ticks = ax.get_xticks()
+    ticks = ticks[(ticks >= low) & (ticks <= high)]
+    ax.set_xticks(ticks)  # fixed: the table's columns stay under these ticks
+    table = figure.add_subplot(cell, sharex=ax)
+    rows = [
+        AtRiskRow(
+            name,
+            color,
+            at_risk(data.time[data.index == flag], data.weights[data.index == flag], ticks),
+        )
+        for flag, name, color in zip((1, 0), labels, GROUP_COLORS, strict=True)
+    ]
+    draw_at_risk_table(table, ticks, rows, data.weighted)
 
 
 def _ratio_yaxis(ax: Axes) -> None:

@@ -155,22 +155,25 @@ def grid_table(
 
 
 def tipping_point(
-    probability: Callable[[NormalPrior], float], center: float, level: float
+    probability: Callable[[NormalPrior], float],
+    center: float,
+    level: float,
+    bounds: tuple[float, float] = SD_RANGE,
 ) -> float | None:
     """The prior SD, for a Normal prior centred at ``center``, where the probability hits ``level``.
 
     Returns
     -------
     float or None
-        The SD on log HR, or None if no SD in [0.001, 20] moves the probability across ``level``
-        (a probability that only touches the level at an end of the range does not cross it).
+        The SD on log HR, or None if no SD in ``bounds`` (default [0.001, 20]) moves the
+        probability across ``level`` (one that only touches the level at an end does not cross).
 
     """
 
     def gap(log_sd: float) -> float:
         return probability(NormalPrior(center, math.exp(log_sd))) - level
 
-    lo, hi = math.log(SD_RANGE[0]), math.log(SD_RANGE[1])
+    lo, hi = math.log(bounds[0]), math.log(bounds[1])
     if gap(lo) * gap(hi) >= 0:
         return None
     return math.exp(optimize.brentq(gap, lo, hi, xtol=1e-6))
@@ -327,9 +330,17 @@ class WeibullSweep:
                     return _firm_prior_limit(prior, threshold)
                 return reweight(draws, base, prior, threshold).probability
 
-            sd = tipping_point(probability, center, level)
-            if sd is None:
+            # After a refit, the refitted draws are reweighted only near the root they were
+            # drawn at: far from it (a vague prior from draws under a firm one) PSIS fails.
+            bounds = (
+                SD_RANGE if sd is None else (max(sd / 2, SD_RANGE[0]), min(sd * 2, SD_RANGE[1]))
+            )
+            root = tipping_point(probability, center, level, bounds)
+            if root is None and sd is None:
                 return None, {"probability_tipping": np.nan, "khat": np.nan, "method": method}
+            if root is None:  # the refit moved the crossing out of reach: report the refit
+                break
+            sd = root
             check = reweight(draws, base, NormalPrior(center, sd), threshold)
             if check.reliable:
                 return sd, {

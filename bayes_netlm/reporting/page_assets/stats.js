@@ -1,0 +1,339 @@
+// Closed forms and PSIS for the interactive page: the same formulas as the Python package.
+// Normal-Normal conjugate posterior of log HR (modeling/hazard_ratio.py conjugate_posterior);
+// Beta-mixture posterior of an interval-censored count (modeling/rates.py beta_mixture_posterior)
+// and RD/RR/OR probabilities by Gauss-Legendre quadrature over the reference rate's quantiles
+// (modeling/rates.py exact_effects, here with GL_NODES nodes instead of 2000);
+// Pareto-smoothed importance weights (arviz_stats psislw, as used by sensitivity/grid.py reweight).
+"use strict";
+const BNL = (() => {
+  const Z95 = 1.959963984540054;
+  const GL_NODES = 256;
+  const KHAT_MAX = 0.7;
+  const ESS_MIN = 400;
+
+  // Standard Normal CDF, Hart (1968) as given by West (2005): double precision.
+  function normCdf(x) {
+    const ax = Math.abs(x);
+    let c;
+    if (ax > 37) {
+      c = 0;
+    } else {
+      const e = Math.exp(-ax * ax / 2);
+      if (ax < 7.07106781186547) {
+        let b = 3.52624965998911e-02 * ax + 0.700383064443688;
+        b = b * ax + 6.37396220353165; b = b * ax + 33.912866078383;
+        b = b * ax + 112.079291497871; b = b * ax + 221.213596169931;
+        b = b * ax + 220.206867912376;
+        c = e * b;
+        b = 8.83883476483184e-02 * ax + 1.75566716318264;
+        b = b * ax + 16.064177579207; b = b * ax + 86.7807322029461;
+        b = b * ax + 296.564248779674; b = b * ax + 637.333633378831;
+        b = b * ax + 793.826512519948; b = b * ax + 440.413735824752;
+        c = c / b;
+      } else {
+        let b = ax + 0.65;
+        b = ax + 4 / b; b = ax + 3 / b; b = ax + 2 / b; b = ax + 1 / b;
+        c = e / b / 2.506628274631;
+      }
+    }
+    return x > 0 ? 1 - c : c;
+  }
+  function normLogPdf(x, m, s) {
+    const z = (x - m) / s;
+    return -0.5 * z * z - Math.log(s) - 0.9189385332046728;
+  }
+
+  // Normal-Normal conjugate posterior of log HR; an infinite SE carries no information.
+  function conjugate(priorMean, priorSd, estimate, se) {
+    const p0 = 1 / (priorSd * priorSd);
+    const p1 = Number.isFinite(se) ? 1 / (se * se) : 0;
+    const prec = p0 + p1;
+    return { mean: (priorMean * p0 + estimate * p1) / prec, sd: 1 / Math.sqrt(prec) };
+  }
+  // HR summaries of a Normal posterior of log HR (summaries.hr_summary_exact) plus any threshold.
+  function hrSummary(post, clinical, threshold, rope) {
+    const cdf = (hr) => normCdf((Math.log(hr) - post.mean) / post.sd);
+    const [lo, hi] = clinical.hr_equivalence;
+    return {
+      hr: Math.exp(post.mean),
+      hr_lower: Math.exp(post.mean - Z95 * post.sd),
+      hr_upper: Math.exp(post.mean + Z95 * post.sd),
+      p_below_1: cdf(1),
+      p_benefit: cdf(clinical.hr_important),
+      p_harm: 1 - cdf(1 / clinical.hr_important),
+      p_equivalent: cdf(hi) - cdf(lo),
+      p_below_x: cdf(threshold),
+      p_rope: cdf(rope[1]) - cdf(rope[0]),
+    };
+  }
+  // A Normal on log HR from "95 % sure HR is between a and b".
+  function fromRange(a, b) {
+    return { mean: (Math.log(a) + Math.log(b)) / 2, sd: (Math.log(b) - Math.log(a)) / (2 * Z95) };
+  }
+  // Published numbers -> log HR and SE (modeling/hazard_ratio.py from_ci / from_p_value / from_medians).
+  function fromCi(hr, lo, hi) {
+    return { estimate: Math.log(hr), se: (Math.log(hi) - Math.log(lo)) / (2 * Z95) };
+  }
+  function normIsf(p) { // upper-tail quantile by bisection on normCdf (p in (0, 1])
+    let lo = -40, hi = 40;
+    for (let i = 0; i < 200; i++) {
+      const mid = (lo + hi) / 2;
+      if (1 - normCdf(mid) > p) lo = mid; else hi = mid;
+      if (hi - lo < 1e-13) break;
+    }
+    return (lo + hi) / 2;
+  }
+  function fromP(hr, p) {
+    const z = normIsf(p / 2);
+    const estimate = Math.log(hr);
+    return { estimate, se: z <= 0 ? Infinity : Math.abs(estimate) / z };
+  }
+  function fromMedians(mIndex, mReference, p) { return fromP(mReference / mIndex, p); }
+
+  // log Gamma (Lanczos, g = 7) and the regularised incomplete Beta (continued fraction).
+  const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028,
+    771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7];
+  function lgamma(x) {
+    if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+    x -= 1;
+    let a = LANCZOS[0];
+    const t = x + 7.5;
+    for (let i = 1; i < 9; i++) a += LANCZOS[i] / (x + i);
+    return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+  }
+  function betaln(a, b) { return lgamma(a) + lgamma(b) - lgamma(a + b); }
+  function betacf(a, b, x) {
+    const TINY = 1e-300;
+    let c = 1, d = 1 - (a + b) * x / (a + 1);
+    if (Math.abs(d) < TINY) d = TINY;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= 10000; m++) {
+      const m2 = 2 * m;
+      let aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+      d = 1 + aa * d; if (Math.abs(d) < TINY) d = TINY;
+      c = 1 + aa / c; if (Math.abs(c) < TINY) c = TINY;
+      d = 1 / d; h *= d * c;
+      aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+      d = 1 + aa * d; if (Math.abs(d) < TINY) d = TINY;
+      c = 1 + aa / c; if (Math.abs(c) < TINY) c = TINY;
+      d = 1 / d;
+      const del = d * c;
+      h *= del;
+      if (Math.abs(del - 1) < 1e-15) break;
+    }
+    return h;
+  }
+  function betainc(a, b, x) {
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    const lbt = a * Math.log(x) + b * Math.log1p(-x) - betaln(a, b);
+    if (x < (a + 1) / (a + b + 2)) return Math.exp(lbt) * betacf(a, b, x) / a;
+    return 1 - Math.exp(lbt) * betacf(b, a, 1 - x) / b;
+  }
+
+  // Exact posterior of a rate: Beta(a + k, b + n - k) mixed over the allowed counts k with
+  // weights C(n, k) B(a + k, b + n - k) (the Beta-binomial marginal likelihood of each count).
+  function betaMixture(a, b, low, high, n) {
+    const logw = [], comps = [];
+    for (let k = low; k <= high; k++) {
+      logw.push(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + betaln(a + k, b + n - k));
+      comps.push([a + k, b + n - k]);
+    }
+    const mx = Math.max(...logw);
+    const w = logw.map((v) => Math.exp(v - mx));
+    const total = w.reduce((s, v) => s + v, 0);
+    return { w: w.map((v) => v / total), comps };
+  }
+  function mixCdf(mix, x) {
+    let s = 0;
+    for (let i = 0; i < mix.w.length; i++) s += mix.w[i] * betainc(mix.comps[i][0], mix.comps[i][1], x);
+    return s;
+  }
+  function mixPpf(mix, q) {
+    let lo = 0, hi = 1;
+    for (let i = 0; i < 52; i++) {
+      const mid = (lo + hi) / 2;
+      if (mixCdf(mix, mid) < q) lo = mid; else hi = mid;
+    }
+    return (lo + hi) / 2;
+  }
+  let glCache = null;
+  function gaussLegendre(n) { // nodes and weights on [-1, 1] by Newton iteration
+    if (glCache && glCache.n === n) return glCache;
+    const x = new Float64Array(n), w = new Float64Array(n);
+    for (let i = 0; i < Math.ceil(n / 2); i++) {
+      let z = Math.cos(Math.PI * (i + 0.75) / (n + 0.5)), pp = 0;
+      for (let it = 0; it < 100; it++) {
+        let p1 = 1, p2 = 0;
+        for (let j = 1; j <= n; j++) { const p3 = p2; p2 = p1; p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j; }
+        pp = n * (z * p1 - p2) / (z * z - 1);
+        const z1 = z; z = z1 - p1 / pp;
+        if (Math.abs(z - z1) < 1e-15) break;
+      }
+      x[i] = -z; x[n - 1 - i] = z;
+      w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * pp * pp);
+    }
+    glCache = { n, x, w };
+    return glCache;
+  }
+  function boundary(effect, c, x) {
+    if (effect === "rd") return x + c;
+    if (effect === "rr") return c * x;
+    return c * x / (1 - x + c * x);
+  }
+  // P(effect <= c) = integral over u of F_index(boundary(c, F_ref^-1(u))) du.
+  function effectIntegral(index, reference) {
+    const gl = gaussLegendre(GL_NODES);
+    const q = Array.from(gl.x, (x) => mixPpf(reference, (x + 1) / 2));
+    const below = (effect, c) => {
+      let s = 0;
+      for (let j = 0; j < q.length; j++) s += gl.w[j] / 2 * mixCdf(index, boundary(effect, c, q[j]));
+      return s;
+    };
+    const quantile = (effect, p) => {
+      let lo = effect === "rd" ? -1 : -40, hi = effect === "rd" ? 1 : 40;
+      const f = effect === "rd" ? (c) => c : Math.exp;
+      for (let i = 0; i < 48; i++) { // interval below 1e-12 on [-40, 40]
+        const mid = (lo + hi) / 2;
+        if (below(effect, f(mid)) < p) lo = mid; else hi = mid;
+      }
+      return f((lo + hi) / 2);
+    };
+    return { below, quantile };
+  }
+  function rateSummary(index, reference, clinical) {
+    const it = effectIntegral(index, reference);
+    const out = {};
+    for (const effect of ["rd", "rr", "or"]) {
+      out[effect] = it.quantile(effect, 0.5);
+      out[effect + "_lower"] = it.quantile(effect, 0.025);
+      out[effect + "_upper"] = it.quantile(effect, 0.975);
+    }
+    const imp = clinical.rd_important, eq = clinical.rd_equivalence;
+    out.p_rd_above_0 = 1 - it.below("rd", 0);
+    out.p_rd_above_important = 1 - it.below("rd", imp);
+    out.p_rd_below_minus_important = it.below("rd", -imp);
+    out.p_rd_equivalent = it.below("rd", eq) - it.below("rd", -eq);
+    out.p_rr_below_1 = it.below("rr", 1);
+    return out;
+  }
+  // Interval of counts a rounded percentage allows: (v - h) <= 100 k / n <= (v + h).
+  function percentRange(text, n) {
+    const m = /^\s*(\d+)(?:\.(\d+))?\s*%?\s*$/.exec(text);
+    if (!m) return null;
+    if (!text.includes("%")) { const k = Number(m[1]); return [k, k]; }
+    const d = (m[2] || "").length, scale = 10 ** d;
+    const v = Number(m[1]) * scale + (m[2] ? Number(m[2]) : 0);
+    const lo = Math.ceil((2 * v - 1) * n / (200 * scale));
+    const hi = Math.floor((2 * v + 1) * n / (200 * scale));
+    return [Math.max(0, lo), Math.min(n, hi)];
+  }
+
+  // PSIS (arviz_stats psislw with r_eff = 1): right tail of the log weights, Pareto smoothed.
+  function gpdfit(x) { // sorted exceedances; Zhang-Stephens with the weak prior on k (Vehtari 2024)
+    const n = x.length, m = 30 + Math.floor(Math.sqrt(n));
+    const xstar = x[Math.floor(n / 4 + 0.5) - 1];
+    if (xstar <= x[0]) return [NaN, NaN];
+    const bs = new Float64Array(m), ls = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      bs[i] = (1 - Math.sqrt(m / (i + 1 - 0.5))) / (3 * xstar) + 1 / x[n - 1];
+      let k = 0;
+      for (let j = 0; j < n; j++) k += Math.log1p(-bs[i] * x[j]);
+      k /= n;
+      ls[i] = n * (Math.log(-bs[i] / k) - k - 1);
+    }
+    const mx = Math.max(...ls);
+    let tot = 0;
+    const wt = Array.from(ls, (v) => Math.exp(v - mx));
+    for (const v of wt) tot += v;
+    let b = 0, wsum = 0;
+    for (let i = 0; i < m; i++) {
+      const w = wt[i] / tot;
+      if (w >= 10 * 2.220446049250313e-16) { b += bs[i] * w; wsum += w; }
+    }
+    b /= wsum;
+    let k = 0;
+    for (let j = 0; j < n; j++) k += Math.log1p(-b * x[j]);
+    k /= n;
+    const sigma = -k / b;
+    k = (n * k + 10 * 0.5) / (n + 10);
+    return Number.isNaN(k) ? [Infinity, NaN] : [k, sigma];
+  }
+  function psis(logRatio) { // -> {logw (normalised), khat}
+    const n = logRatio.length;
+    const tail = n > 225 ? Math.floor(3 * Math.sqrt(n)) : Math.floor(n / 5);
+    const mx = Math.max(...logRatio);
+    const lw = Float64Array.from(logRatio, (v) => v - mx);
+    const order = Array.from(lw.keys()).sort((i, j) => lw[i] - lw[j]);
+    const tailIds = order.slice(n - tail);
+    const cutoffLog = lw[order[n - tail - 1]];
+    const maxTail = lw[tailIds[tail - 1]];
+    const cutoff = Math.exp(cutoffLog);
+    const exceed = tailIds.map((i) => Math.exp(lw[i]) - cutoff);
+    const [k, sigma] = gpdfit(exceed);
+    if (Number.isFinite(k) && sigma > 0) {
+      for (let j = 0; j < tail; j++) {
+        const p = (j + 0.5) / tail;
+        const q = k === 0 ? cutoff - sigma * Math.log1p(-p)
+          : cutoff + sigma * Math.expm1(-k * Math.log1p(-p)) / k;
+        const s = Math.log(q);
+        lw[tailIds[j]] = s > maxTail ? maxTail : s;
+      }
+    }
+    let m2 = -Infinity;
+    for (const v of lw) if (v > m2) m2 = v;
+    let tot = 0;
+    for (const v of lw) tot += Math.exp(v - m2);
+    const lse = m2 + Math.log(tot);
+    for (let i = 0; i < n; i++) lw[i] -= lse;
+    return { logw: lw, khat: k };
+  }
+  // Weights for draws made under N(m0, s0) reweighted to N(m1, s1) (sensitivity/grid.py reweight).
+  function reweight(draws, m0, s0, m1, s1) {
+    const n = draws.length;
+    const lr = Float64Array.from(draws, (d) => normLogPdf(d, m1, s1) - normLogPdf(d, m0, s0));
+    let lo = Infinity, hi = -Infinity;
+    for (const v of lr) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    if (hi - lo < 1e-12) return { w: new Float64Array(n).fill(1 / n), khat: -Infinity, ess: n };
+    const r = psis(lr);
+    const w = Float64Array.from(r.logw, Math.exp);
+    let tot = 0, sq = 0;
+    for (const v of w) tot += v;
+    for (let i = 0; i < n; i++) { w[i] /= tot; sq += w[i] * w[i]; }
+    return { w, khat: r.khat, ess: 1 / sq };
+  }
+  function reliable(rw) { return rw.khat <= KHAT_MAX && rw.ess >= ESS_MIN; }
+  function weightedBelow(draws, w, x) {
+    let s = 0;
+    for (let i = 0; i < draws.length; i++) if (draws[i] < x) s += w[i];
+    return s;
+  }
+  const orders = new WeakMap(); // draws -> their sort order, computed once
+  function weightedQuantile(draws, w, q) {
+    if (!orders.has(draws)) orders.set(draws, Array.from(draws.keys()).sort((i, j) => draws[i] - draws[j]));
+    const order = orders.get(draws);
+    let s = 0;
+    for (const i of order) { s += w[i]; if (s >= q) return draws[i]; }
+    return draws[order[order.length - 1]];
+  }
+  function drawSummary(draws, w, clinical, threshold, rope) {
+    const below = (hr) => weightedBelow(draws, w, Math.log(hr));
+    const [lo, hi] = clinical.hr_equivalence;
+    return {
+      hr: Math.exp(weightedQuantile(draws, w, 0.5)),
+      hr_lower: Math.exp(weightedQuantile(draws, w, 0.025)),
+      hr_upper: Math.exp(weightedQuantile(draws, w, 0.975)),
+      p_below_1: below(1),
+      p_benefit: below(clinical.hr_important),
+      p_harm: 1 - below(1 / clinical.hr_important),
+      p_equivalent: below(hi) - below(lo),
+      p_below_x: below(threshold),
+      p_rope: below(rope[1]) - below(rope[0]),
+    };
+  }
+  return { Z95, KHAT_MAX, ESS_MIN, normCdf, conjugate, hrSummary, fromRange, fromCi, fromP,
+    fromMedians, betainc, betaMixture, mixCdf, rateSummary, percentRange, psis, reweight,
+    reliable, weightedBelow, drawSummary };
+})();

@@ -1,0 +1,25 @@
+"""Quantity labels use the endpoint's own words: a progression endpoint is not about death."""
+
+from bayes_netlm.priors import load_prior_catalog
+from bayes_netlm.summaries import quantity_label
+
+CLINICAL = load_prior_catalog().clinical
+
+
+def test_pfs_quantities_are_not_worded_as_survival():
+    pfs = "hepatic progression-free survival"
+    for quantity in ("median_index", "rmst_reference", "p_rmst_difference_above_0"):
+        label = quantity_label(quantity, CLINICAL, outcome=pfs)
+        assert pfs in label, label
+        assert "lives" not in label and "Median survival" not in label
+    assert quantity_label("survival_index_5", CLINICAL, outcome=pfs).startswith(
+        "Hepatic progression-free survival at 5 years"
+    )
+
+
+def test_overall_survival_keeps_its_words():
+    label = quantity_label("median_reference", CLINICAL, outcome="overall survival")
+    assert label == "Median overall survival, solid (years)"
+    assert "longer overall survival in cystic" in quantity_label(
+        "p_rmst_difference_above_0", CLINICAL, outcome="overall survival"
+    )
