@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bayes_netlm import cli_checks as checks
-from bayes_netlm import cli_commands, cli_format
+from bayes_netlm import cli_commands, cli_format, cli_simulation
 from bayes_netlm.api._common import DEFAULT_SEED
 from bayes_netlm.errors import InputError, Interrupted, stoppable
 from bayes_netlm.reporting.outputs import DiskFull
@@ -38,6 +38,8 @@ _command_survival = cli_commands.survival
 _command_sensitivity = cli_commands.sensitivity
 _command_reconstruct = cli_commands.reconstruct
 _command_run = cli_commands.run
+_command_calibrate = cli_simulation.calibrate
+_command_design = cli_simulation.design
 
 PRIOR_HELP = (
     "prior on log HR: a set name from models/prior_sets.toml (vague, skeptical, enthusiastic, "
@@ -220,6 +222,7 @@ def _parser() -> argparse.ArgumentParser:
     _survival_parser(sub)
     _sensitivity_parser(sub)
     _reconstruct_parser(sub)
+    cli_simulation.add_parsers(sub)
     page = sub.add_parser("page", help="write the offline interactive calculator page")
     page.add_argument(
         "--out",
@@ -231,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
-    if args.json:
+    if args.json or args.command in ("calibrate", "design"):  # their results are tables
         print(checks.json_text(result))
         return
     text = {
