@@ -54,8 +54,7 @@ class Reanalysis:
         """Every tidy row (``tables/summaries.csv``: the same columns, with ``data``)."""
         tables = [self.published.table.assign(data="published")]
         if self.survival is not None:
-            kind = "synthetic" if self.survival.spec.synthetic else "patient"
-            tables.append(self.survival.result.table.assign(data=kind))
+            tables.append(self.survival.result.table.assign(data=self.survival.spec.data_kind))
         return pd.concat(tables, ignore_index=True)
 
     def probabilities(
