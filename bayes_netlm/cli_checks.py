@@ -138,6 +138,16 @@ def hr_conflicts(args: argparse.Namespace) -> None:
                 "give --hr X with either --ci LO HI or --p P",
             )
         )
+    if args.hr is not None and args.ci is not None and not args.ci[0] < args.hr < args.ci[1]:
+        # the model checks this too; here it is answered before the model's libraries load
+        lower, upper = args.ci
+        problems.append(
+            Problem(
+                "--ci",
+                f"the interval {lower:g}-{upper:g} does not bracket the hazard ratio {args.hr:g}",
+                "give LO < HR < HI",
+            )
+        )
     if problems:
         raise InputError(problems)
 
