@@ -31,8 +31,6 @@ import math
 import re
 from dataclasses import dataclass
 
-from scipy import stats
-
 from bayes_netlm.errors import InputError
 from bayes_netlm.priors import BetaPrior, NormalPrior, check_normal
 from bayes_netlm.sensitivity.elicitation_checks import (
@@ -44,7 +42,6 @@ from bayes_netlm.sensitivity.elicitation_checks import (
     fmt_rate,
     fmt_ratio,
 )
-from bayes_netlm.sensitivity.maxent import fit_beta, fit_log_normal
 
 __all__ = [
     "Elicited",
@@ -98,6 +95,12 @@ class Elicited:
 
 def _elicit_ratio(kind: str, lower: float, upper: float, mass: float, where: str) -> Elicited:
     check_interval(kind, lower, upper, mass, where)
+    # SciPy and the maximum-entropy fit load only once the statement passed its checks, so a
+    # bad statement is answered at once
+    from scipy import stats
+
+    from bayes_netlm.sensitivity.maxent import fit_log_normal
+
     label, scale, name = {
         "hr": ("HR", "log_hr", "normal"),
         "or": ("OR", "log_or", "logor"),
@@ -214,6 +217,10 @@ def elicit_rate(
 
     """
     check_interval("rate", lower, upper, mass, where, mode)
+    from scipy import stats
+
+    from bayes_netlm.sensitivity.maxent import fit_beta
+
     fitted = fit_beta(lower, upper, mass, mode)
     if fitted is None:
         said = f"{fmt_percent(mass)} between {fmt_number(lower)} and {fmt_number(upper)}"
