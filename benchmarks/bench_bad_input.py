@@ -17,7 +17,7 @@ REPEATS = 3
 CASES = {
     "hr tiny prior SD": ["hr", "--hr", "0.7", "--p", "0.05", "--prior", "normal:0,1e-300"],
     "hr --ci with --p": ["hr", "--hr", "0.7", "--ci", "0.5", "0.9", "--p", "0.05"],
-    "hr bad CI (checked in the model)": ["hr", "--hr", "0.8", "--ci", "0.9", "1.3"],
+    "hr bad CI": ["hr", "--hr", "0.8", "--ci", "0.9", "1.3"],
     "run --seed -1": ["run", "--seed", "-1"],
     "run --out under a file": ["run", "--out", "/etc/hostname/results"],
     "rates 13/12": ["rates", "--index", "a", "13/12", "--reference", "b", "3/12"],
