@@ -68,7 +68,9 @@ def test_configure_points_pytensor_and_numba_into_the_folder(monkeypatch, tmp_pa
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     folder = cache.configure()
     assert folder is not None
-    assert os.environ["PYTENSOR_FLAGS"] == f"base_compiledir={folder / 'pytensor'}"
+    assert os.environ["PYTENSOR_FLAGS"] == (
+        f"numba__fastmath=False,base_compiledir={folder / 'pytensor'}"
+    )
     assert os.environ["NUMBA_CACHE_DIR"] == str(folder / "numba")
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/elsewhere")
     cache.configure()
@@ -87,3 +89,79 @@ def test_second_process_uses_the_cache_and_a_changed_model_misses(tmp_path) -> N
     changed = sample_in_new_process(tmp_path, fits=5)  # another shape: another program
     assert changed["misses"] > 0
     assert cache.entries(folder)["jax"] > stored
+
+
+# Compiles the Weibull model for `rows` rows (nutpie, Numba), samples it briefly and prints how
+# many of nutpie's two C callbacks came from the cache and a digest of the draws, as JSON.
+NUTPIE_SCRIPT = """
+import hashlib, json, sys
+import numpy as np
+from bayes_netlm.modeling.cache import configure
+configure()
+from bayes_netlm.modeling.nutpie_cache import cache_hits
+from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings
+from bayes_netlm.modeling.weibull import build_model
+rows = int(sys.argv[1])
+compiled = CompiledModel(build_model(rows))
+rng = np.random.default_rng(5)
+data = {"time": rng.weibull(1.2, rows) * 3, "event": (rng.random(rows) < 0.7).astype(float),
+        "group": (np.arange(rows) % 4 == 0).astype(float), "prior_sd": 1.0}
+tree = compiled.sample(data, 3, SamplerSettings(draws=50, tune=50, chains=2, cores=1))
+draws = np.asarray(tree.posterior["log_hr"])
+print(json.dumps({"hits": cache_hits(compiled._compiled),
+                  "digest": hashlib.sha256(draws.tobytes()).hexdigest()}))
+"""
+
+
+def compile_in_new_process(folder: Path, rows: int) -> dict[str, object]:
+    env = {**os.environ, cache.ENV_VAR: str(folder), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTENSOR_FLAGS", None)
+    env.pop("NUMBA_CACHE_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-c", NUTPIE_SCRIPT, str(rows)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_nutpie_callbacks_are_reused_by_a_second_process_and_missed_by_a_changed_model(
+    tmp_path,
+) -> None:
+    first = compile_in_new_process(tmp_path, rows=30)
+    folder = tmp_path / cache.versions_key()
+    stored = cache.entries(folder)["nutpie"]
+    assert first["hits"] == 0 and stored > 0
+    second = compile_in_new_process(tmp_path, rows=30)
+    assert second["hits"] == 2  # log density and expansion both loaded, not compiled
+    assert second["digest"] == first["digest"]  # the cached code gives the same draws
+    assert cache.entries(folder)["nutpie"] == stored
+    # another data shape: the log density's key changes and it is compiled again (the expansion
+    # of a draw into the model's variables does not read the data, so it may still be reused)
+    changed = compile_in_new_process(tmp_path, rows=31)
+    assert changed["hits"] <= 1
+    assert cache.entries(folder)["nutpie"] > stored
+
+
+def test_callback_key_changes_with_every_part_it_covers() -> None:
+    import numpy as np
+
+    from bayes_netlm.modeling.nutpie_cache import callback_key
+
+    record = np.dtype([("a", "<u8")])
+    shared = [np.zeros(3), np.zeros(())]
+    base = callback_key("logp", "graph-1", 4, shared, record)
+    assert base == callback_key("logp", "graph-1", 4, [np.ones(3), np.ones(())], record)
+    others = [
+        callback_key("expand:5", "graph-1", 4, shared, record),
+        callback_key("logp", "graph-2", 4, shared, record),
+        callback_key("logp", "graph-1", 5, shared, record),
+        callback_key("logp", "graph-1", 4, [np.zeros(4), np.zeros(())], record),
+        callback_key("logp", "graph-1", 4, [np.zeros(3, dtype=np.float32), np.zeros(())], record),
+        callback_key("logp", "graph-1", 4, shared, np.dtype([("b", "<u8")])),
+    ]
+    assert len({base, *others}) == len(others) + 1

@@ -62,10 +62,12 @@ class CompiledModel:
     """
 
     def __init__(self, model: pm.Model) -> None:
-        import nutpie
+        from bayes_netlm.modeling.cache import cache_dir
+        from bayes_netlm.modeling.nutpie_cache import compile_pymc_model
 
         self.model = model
-        self._compiled = nutpie.compile_pymc_model(model)
+        # the C callbacks are loaded from the project's cache when this model was compiled before
+        self._compiled = compile_pymc_model(model, cache_dir())
 
     def sample(
         self,
