@@ -65,7 +65,7 @@ def callback_key(kind: str, pytensor_key: str, n_dim: int, shared: list[Any], re
 
 
 def _keyed_cache_class() -> type:
-    """Numba's function cache, located and indexed by key (imported here: Numba loads only when a model is compiled)."""
+    """Numba's function cache, located and indexed by key (Numba loads only when compiling)."""
     from numba.core.caching import CompileResultCacheImpl, FunctionCache, _CacheLocator
 
     class KeyedLocator(_CacheLocator):
