@@ -29,6 +29,7 @@ runs sharing the folder never read a half-written entry.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import threading
 import uuid
@@ -104,26 +105,27 @@ def _keyed_cache_class() -> type:
 @contextmanager
 def _keyed_callbacks(folder: Path) -> Iterator[None]:
     import nutpie.compile_pymc as nutpie_compile
-    from numba.core import ccallback
     from numba.core.caching import NullCache
     from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 
+    ccallback: Any = importlib.import_module("numba.core.ccallback")  # where @cfunc finds its cache
     keyed_cache = _keyed_cache_class()
     counter = itertools.count()
     make_logp, make_expand = nutpie_compile._make_c_logp_func, nutpie_compile._make_c_expand_func
 
     def register(kind: str, raw: Any, inner: Any, n_dim: int, keys: Any, data: Any, record: Any):
-        pytensor_key = CACHED_SRC_FUNCTIONS.get(getattr(inner, "py_func", None))
+        py_func = getattr(inner, "py_func", None)
+        pytensor_key = None if py_func is None else CACHED_SRC_FUNCTIONS.get(py_func)
         if pytensor_key is not None:
             key = callback_key(kind, pytensor_key, n_dim, [data[k] for k in keys], record)
             _REGISTERED[raw] = (key, folder)
 
-    def logp(n_dim, logp_fn, user_data, shared_keys, shared_data):  # type: ignore[no-untyped-def]
+    def logp(n_dim, logp_fn, user_data, shared_keys, shared_data):
         raw, signature = make_logp(n_dim, logp_fn, user_data, shared_keys, shared_data)
         register("logp", raw, logp_fn, n_dim, shared_keys, shared_data, user_data.dtype)
         return raw, signature
 
-    def expand(n_dim, n_expanded, expand_fn, user_data, shared_keys, shared_data):  # type: ignore[no-untyped-def]
+    def expand(n_dim, n_expanded, expand_fn, user_data, shared_keys, shared_data):
         raw, signature = make_expand(
             n_dim, n_expanded, expand_fn, user_data, shared_keys, shared_data
         )
