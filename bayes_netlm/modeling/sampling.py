@@ -93,7 +93,14 @@ class CompiledModel:
         """
         import nutpie
 
-        compiled = self._compiled.with_data(**data) if data else self._compiled
+        unknown = sorted(set(data) - {v.name for v in self.model.data_vars})
+        if unknown:
+            raise KeyError(f"not data containers of the model: {', '.join(unknown)}")
+        # a container the log density does not read (the Weibull model's observed times, whose
+        # logarithm is a container of its own) is not part of the compiled model
+        read = {v.name for v in self._compiled.shared_var_keys}
+        updates = {name: value for name, value in data.items() if name in read}
+        compiled = self._compiled.with_data(**updates) if updates else self._compiled
         return nutpie.sample(
             compiled,
             draws=settings.draws,
