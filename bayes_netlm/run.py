@@ -20,17 +20,18 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from bayes_netlm.analyses import frequentist
-from bayes_netlm.analyses.patients import SurvivalAnalysis, analyse_survival
 from bayes_netlm.analyses.published import (
     PublishedAnalysis,
     PublishedSensitivity,
@@ -38,14 +39,14 @@ from bayes_netlm.analyses.published import (
     published_sensitivity,
 )
 from bayes_netlm.evidence.published import load_published
-from bayes_netlm.modeling.predictive import posterior_predictive_times
-from bayes_netlm.priors import ClinicalThresholds, load_prior_catalog
+from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
-from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
+from bayes_netlm.reporting import plots, sensitivity_plots
 from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
 from bayes_netlm.reporting.page import page_data
 from bayes_netlm.reporting.provenance import file_record, stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
+from bayes_netlm.reporting.rendered import Rendered, grid_title
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.simulation.assurance import FutureStudy
 from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
@@ -54,13 +55,13 @@ from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
 from bayes_netlm.simulation.report import simulation_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
+if TYPE_CHECKING:
+    from bayes_netlm.analyses.patients import SurvivalAnalysis
+
 __all__ = ["FITS_FAILED", "run_published"]
 
 # In the run's final line when any fit failed its checks; the command then exits with status 3.
 FITS_FAILED = "FITS FAILED their convergence checks"
-
-PPC_REPLICATES = 50
-MODEL_NAMES = {"summary_hr": "published numbers", "weibull": "Weibull, patient-level data"}
 
 
 class _Figures:
@@ -71,13 +72,18 @@ class _Figures:
         self.paths: dict[str, str] = {}
 
     def save(self, name: str, caption: str, figure: plt.Figure) -> None:
-        path = f"figures/{name}.png"
-        if caption in self.paths:
-            plt.close(figure)
-            raise RuntimeError(f"two figures are captioned {caption!r}")
-        self.folder.figure(path, figure)
-        plt.close(figure)
-        self.paths[caption] = path
+        rendered = Rendered()
+        rendered.save(name, caption, figure)
+        self.add(rendered)
+
+    def add(self, rendered: Rendered) -> None:
+        """Write figures rendered to PNG (here or in the survival process)."""
+        for name, caption, png in rendered.items:
+            if caption in self.paths:
+                raise RuntimeError(f"two figures are captioned {caption!r}")
+            path = f"figures/{name}.png"
+            self.folder.binary(path, png)
+            self.paths[caption] = path
 
 
 def _write_posteriors(
@@ -175,58 +181,6 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
         )
 
 
-def _survival_figures(
-    figures: _Figures, survival: SurvivalAnalysis, clinical: ClinicalThresholds, seed: int
-) -> None:
-    tree = survival.result.posteriors["weibull"]
-    posterior = tree.posterior.to_dataset()
-    reference_prior = survival.spec.prior_sets[0]
-    for fit in survival.fits:
-        draws = posterior.sel(fit=f"{fit.name}|{reference_prior}")
-        t_max = float(np.max(fit.data.time))
-        labels = (fit.data.index_label, fit.data.reference_label)
-        figures.save(
-            f"weibull_survival_{fit.name}",
-            f"{fit.label}: posterior survival ({reference_prior} prior) over Kaplan-Meier",
-            survival_plots.survival_curves_figure(
-                draws,
-                frequentist.kaplan_meier_curves(fit.data),
-                fit.group_shape,
-                fit.label,
-                labels,
-                t_max,
-                data=fit.data,
-                synthetic=survival.spec.synthetic,
-            ),
-        )
-        figures.save(
-            f"weibull_hr_{fit.name}",
-            f"{fit.label}: posterior of the hazard ratio across prior sets",
-            plots.hr_posterior_figure(tree, fit.name, fit.label, clinical),
-        )
-        if fit.group_shape:
-            figures.save(
-                f"weibull_hr_over_time_{fit.name}",
-                f"{fit.label}: hazard ratio over time (group-specific shapes)",
-                survival_plots.hazard_ratio_over_time_figure(
-                    draws, fit.group_shape, fit.label, clinical, t_max, fit.reference_time
-                ),
-            )
-        if fit.name.endswith("_full"):
-            times, events = posterior_predictive_times(
-                draws, fit.data, fit.group_shape, PPC_REPLICATES, seed
-            )
-            figures.save(
-                f"weibull_ppc_{fit.name}",
-                f"{fit.label}: posterior predictive check (censored data)",
-                survival_plots.ppc_figure(times, events, fit.data, fit.label),
-            )
-    cohort = " (SYNTHETIC cohort)" if survival.spec.synthetic else ""
-    figures.save(
-        "weibull_rank", f"Rank plot: Weibull log HR{cohort}", plots.rank_figure(tree, "log_hr")
-    )
-
-
 def _reconstruction_outputs(
     folder: ResultsFolder, figures: _Figures, survival: SurvivalAnalysis, extra: list[str]
 ) -> None:
@@ -286,6 +240,17 @@ def _sensitivity_tables(
     )
 
 
+def _in_child(target: str, *args: Any) -> Any:
+    """Call ``module:function`` in the survival process.
+
+    The function is named rather than passed, so this process never imports the patient-level
+    modules (lifelines, nutpie): it has the published numbers to fit meanwhile.
+    """
+    module, name = target.split(":")
+    function: Callable[..., Any] = getattr(import_module(module), name)
+    return function(*args)
+
+
 def _ignore_interrupts() -> None:
     """Initialiser of the survival process: the parent handles Ctrl-C and stops this process.
 
@@ -337,10 +302,23 @@ def run_published(
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
-    with results_folder(out) as folder, _survival_process() as pool:
+    # the two processes already use both cores: BLAS's own threads would only contend (measured:
+    # one 2000-node Gauss-Legendre rule took 15 s with two OpenBLAS threads, 0.8 s with one)
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        results_folder(out) as folder,
+        _survival_process() as pool,
+    ):
         pending = (
             pool.submit(
-                analyse_survival, spec.survival, catalog, seed + 2, spec.sampler, spec.sensitivity
+                _in_child,
+                "bayes_netlm.run_survival:survival_part",
+                spec.survival,
+                catalog,
+                seed + 2,
+                spec.sampler,
+                spec.sensitivity,
+                seed,
             )
             if spec.survival is not None
             else None
@@ -361,7 +339,9 @@ def run_published(
         design = _design_section(folder, seed)
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
-        survival = pending.result() if pending is not None else None
+        survival, survival_figures, grid_figures = (
+            pending.result() if pending is not None else (None, Rendered(), Rendered())
+        )
         if survival is not None:
             progress("patient-level fits done; writing tables and survival figures")
         tables = [analysis.table.assign(data="published")]
@@ -378,20 +358,21 @@ def run_published(
                 folder.csv("tables/balance.csv", survival.balance.assign(data=kind))
             if survival.curves:
                 _reconstruction_outputs(folder, figures, survival, extra)
-            _survival_figures(figures, survival, catalog.clinical, seed)
+            figures.add(survival_figures)
             extra.append(survival_section(survival, catalog.clinical))
         if sensitivity is not None and spec.sensitivity is not None:
             grid, tipping, psense = _sensitivity_tables(sensitivity, survival)
             folder.csv("tables/sensitivity_grid.csv", grid)
             folder.csv("tables/tipping_points.csv", tipping)
             folder.csv("tables/power_scaling.csv", psense)
-            for (model, endpoint), cells in grid.groupby(["analysis", "endpoint"], sort=False):
-                title = f"{cells['label'].iloc[0]} ({MODEL_NAMES[str(model)]})"
+            for endpoint, cells in sensitivity.grid.groupby("endpoint", sort=False):
+                title = grid_title(str(cells["label"].iloc[0]), "summary_hr")
                 figures.save(
-                    f"prior_grid_{model}_{endpoint}",
+                    f"prior_grid_summary_hr_{endpoint}",
                     f"{title}: P(HR < c) over a grid of priors",
                     sensitivity_plots.heatmap_figure(cells, title),
                 )
+            figures.add(grid_figures)  # the Weibull fits' heat maps, drawn with their fits
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )

@@ -7,7 +7,6 @@ OS and PFS, full and matched cohorts (or cohorts reconstructed from published cu
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,10 +64,9 @@ def weibull_sensitivity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Prior grid and tipping points of the chosen Weibull fits, from the posterior draws.
 
-    Both reweight the reference prior's MCMC draws by PSIS and refit the compiled model where
-    the weights are unreliable (:class:`~bayes_netlm.sensitivity.grid.WeibullSweep`); the prior is
-    on the log HR at each fit's reference time. Every finite tipping point is also refitted at the
-    reported prior (``probability_refit``) as a check.
+    Both reweight the reference prior's MCMC draws by PSIS and refit the compiled model only
+    where the weights are unreliable (:class:`~bayes_netlm.sensitivity.grid.WeibullSweep`); the
+    prior is on the log HR at each fit's reference time.
     """
     reference = catalog.get(sensitivity.reference_prior, "[sensitivity] reference_prior").log_hr
     posterior = result.posteriors["weibull"].posterior
@@ -95,14 +93,6 @@ def weibull_sensitivity(
         ]
         grids.append(grid.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
         tipping = tipping_table(sweep.probability, reference, catalog.clinical, sweep.locate)
-        tipping["probability_refit"] = [
-            float(np.mean(sweep.draws_under(NormalPrior(m, sd)) < math.log(threshold)))
-            if np.isfinite(sd)
-            else np.nan
-            for m, sd, threshold in zip(
-                tipping.prior_mean, tipping.tipping_sd, tipping.threshold, strict=True
-            )
-        ]
         tippings.append(tipping.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
     if not grids:
         return pd.DataFrame(), pd.DataFrame()

@@ -43,6 +43,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from scipy import optimize, special, stats
+from scipy.optimize.elementwise import find_root
 from scipy.special import expit
 
 from bayes_netlm.evidence.counts import CountRange
@@ -176,15 +177,25 @@ class BetaMixture:
         return np.sum(self.weights * special.betainc(self.a, self.b, x), axis=-1)
 
     def ppf(self, q: np.ndarray) -> np.ndarray:
-        """Quantile function, by vectorised bisection on the distribution function."""
-        lo = np.zeros_like(q, dtype=float)
-        hi = np.ones_like(q, dtype=float)
-        for _ in range(52):  # halves [0, 1] to double precision
-            mid = (lo + hi) / 2
-            below = self.cdf(mid) < q
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-        return (lo + hi) / 2
+        """Quantile function: Chandrupatla's method on the distribution function, vectorised.
+
+        Each quantile lies between the smallest and largest of the components' own quantiles
+        (exact, from the inverse incomplete beta function), which brackets the root; with one
+        component that bracket is the answer. Agrees with 52 bisection steps to 2e-13 at 4-5
+        times the speed.
+        """
+        q = np.asarray(q, dtype=float)
+        components = special.betaincinv(self.a, self.b, q[..., None])
+        lo, hi = components.min(axis=-1), components.max(axis=-1)
+        if np.all(lo == hi):
+            return lo
+        root = find_root(
+            lambda x, q: self.cdf(x) - q,
+            (lo, hi),
+            args=(q,),
+            tolerances={"xatol": 0.0, "xrtol": 4 * np.finfo(float).eps, "fatol": 0.0, "frtol": 0.0},
+        )
+        return np.where(lo == hi, lo, root.x)
 
     def mean(self) -> float:
         """Mean."""
@@ -216,7 +227,9 @@ def _boundary(effect: str, c: float, x: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def _gauss_legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(nodes)
+    # SciPy's nodes equal NumPy's leggauss to 1e-13 but cost 0.16 s instead of 0.8-15 s at 2000
+    # nodes (leggauss solves a dense eigenproblem, slow under multithreaded BLAS on a busy machine)
+    return special.roots_legendre(nodes)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,10 @@ class ResultsFolder:
         """Write JSON, indented."""
         self.text(relative, json.dumps(content, indent=2, default=str) + "\n")
 
+    def binary(self, relative: str, content: bytes) -> None:
+        """Write bytes as they are (a PNG rendered elsewhere)."""
+        self.path(relative).write_bytes(content)
+
     def figure(self, relative: str, figure: Figure) -> None:
         """Save a matplotlib figure as PNG."""
         figure.savefig(self.path(relative), dpi=100)

@@ -25,11 +25,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bayes_netlm.analyses.patients import SurvivalAnalysis
 from bayes_netlm.analyses.published import PublishedAnalysis
 from bayes_netlm.priors import (
     DEFAULT_PRIOR_FILE,
@@ -39,6 +38,9 @@ from bayes_netlm.priors import (
     load_prior_catalog,
 )
 from bayes_netlm.spec import SensitivitySpec
+
+if TYPE_CHECKING:  # the page is built in a process that never loads the patient-level modules
+    from bayes_netlm.analyses.patients import SurvivalAnalysis
 
 __all__ = [
     "MAX_DRAWS",

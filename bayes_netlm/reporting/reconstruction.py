@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from bayes_netlm.analyses.cohorts import CurveCohort
 from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
+
+if TYPE_CHECKING:
+    from bayes_netlm.analyses.cohorts import CurveCohort
 
 __all__ = ["reconstruction_figure", "reconstruction_section"]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from bayes_netlm.analyses.patients import SurvivalAnalysis
-from bayes_netlm.modeling.weibull import SurvivalFit
 from bayes_netlm.priors import ClinicalThresholds
 from bayes_netlm.reporting.report_tables import (
     DASH,
@@ -20,6 +19,10 @@ from bayes_netlm.reporting.report_tables import (
     number,
 )
 from bayes_netlm.summaries import HR_QUANTITIES
+
+if TYPE_CHECKING:
+    from bayes_netlm.analyses.patients import SurvivalAnalysis
+    from bayes_netlm.modeling.weibull import SurvivalFit
 
 __all__ = ["sensitivity_section", "survival_section"]
 
@@ -146,10 +149,14 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
 def _tipping_rows(tipping: pd.DataFrame) -> list[tuple[str, list[str]]]:
     rows = []
     for r in tipping.itertuples():
-        refit = getattr(r, "probability_refit", float("nan"))
+        at_tipping = getattr(r, "probability_tipping", float("nan"))
         method = getattr(r, "method", None)
         how = f"; {method}" if isinstance(method, str) else ""
-        check = DASH if not math.isfinite(refit) else f"{refit:.3f} (level {r.level:g}{how})"
+        check = (
+            DASH
+            if not math.isfinite(at_tipping) or not math.isfinite(r.tipping_sd)
+            else f"{at_tipping:.3f} (level {r.level:g}{how})"
+        )
         cells = [
             escape(str(r.label)),
             escape(str(r.conclusion)),
@@ -171,9 +178,8 @@ def sensitivity_section(
         "benefit (enthusiastic) or on the mirrored harm (pessimistic), at which the conclusion "
         "flips: a reader who holds a prior at least that firm would conclude otherwise. Summary-"
         "level tipping points are exact; Weibull ones are found on the posterior draws "
-        "reweighted by PSIS (refitted where the weights are unreliable; the last column names "
-        "the method) and checked by refitting the model at the reported prior "
-        "(last column: the refitted probability, which should be near the level). For a fit "
+        "reweighted by PSIS, refitted where the weights are unreliable (last column: the "
+        "probability at the tipping point, which equals the level, and the method). For a fit "
         "with a group-specific shape the prior is on the HR at its reference time (tipping "
         "table: quantity). Heat maps of the prior grid "
         "are in the figures section (* = cell refitted because PSIS k-hat > 0.7 or the "
@@ -181,7 +187,7 @@ def sensitivity_section(
         f"reweighted). The grid holds {len(grid)} cells.</p>"
     )
     header = ["Endpoint", "Conclusion", f"P under {escape(reference)}", "Prior family"]
-    header += ["Tipping SD", "Reading", "Refit check"]
+    header += ["Tipping SD", "Reading", "P at the tipping point"]
     out.append(html_table(header, _tipping_rows(tipping)))
     out.append("<h3>Power-scaling sensitivity (ArviZ psense)</h3>")
     out.append(

@@ -33,15 +33,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from distributed import Client
 from scipy import optimize, special, stats
 
 from bayes_netlm.modeling.hazard_ratio import conjugate_posterior, from_medians
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 from bayes_netlm.simulation.design import StudyDesign, event_probability, weibull_times
-from bayes_netlm.simulation.engine import map_tasks, simulation_seeds
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = [
     "RULES",
@@ -235,6 +237,8 @@ def assurance_simulated(
 ) -> dict[str, tuple[float, float]]:
     """Assurance per rule by full Weibull simulation: (proportion, Monte Carlo SE)."""
     sizes = [min(_CHUNK, sims - i) for i in range(0, sims, _CHUNK)]
+    from bayes_netlm.simulation.engine import map_tasks, simulation_seeds  # loads Dask
+
     items = list(zip(simulation_seeds(seed, len(sizes)), sizes, strict=True))
     chunks = map_tasks(
         _simulate_chunk,

@@ -19,10 +19,8 @@ from bayes_netlm.simulation.assurance import (
     assurance_simulated,
     design_prior,
 )
-from bayes_netlm.simulation.engine import cluster_client
 from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure, sbc_figure
 from bayes_netlm.simulation.prior_predictive import checks_table, prior_predictive_checks
-from bayes_netlm.simulation.sbc import FAMILIES, run_sbc
 
 __all__ = ["DEFAULT_GRID", "assurance_tables", "calibrate", "design", "prior_predictive"]
 
@@ -40,6 +38,9 @@ def calibrate(
     out: Path | None = None,
 ) -> dict[str, Any]:
     """SBC of one family (or ``all``); the result per family, and figure paths with ``out``."""
+    from bayes_netlm.simulation.engine import cluster_client  # Dask: loaded only to simulate
+    from bayes_netlm.simulation.sbc import FAMILIES, run_sbc
+
     families = FAMILIES if model == "all" else (model,)
     results = []
     with cluster_client(scheduler, workers) as client:
@@ -108,6 +109,8 @@ def design(
     out: Path | None = None,
 ) -> dict[str, Any]:
     """Assurance of a future study per decision rule over a grid of cystic group sizes."""
+    from bayes_netlm.simulation.engine import cluster_client  # Dask: loaded only to simulate
+
     study = FutureStudy(n_reference, accrual, follow_up, endpoint)
     prior_name = prior or f"posterior_{endpoint}"
     with cluster_client(scheduler, workers) as client:

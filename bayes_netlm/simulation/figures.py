@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from bayes_netlm.simulation.prior_predictive import PriorCheck
-from bayes_netlm.simulation.sbc import SBCResult
+
+if TYPE_CHECKING:
+    from bayes_netlm.simulation.sbc import SBCResult
 
 __all__ = ["assurance_figure", "prior_predictive_figure", "sbc_figure"]
 

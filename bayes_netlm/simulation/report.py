@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from bayes_netlm.simulation.calibration import FAMILY_ALPHA
 from bayes_netlm.simulation.prior_predictive import PriorCheck
-from bayes_netlm.simulation.sbc import SBCResult
+
+if TYPE_CHECKING:
+    from bayes_netlm.simulation.sbc import SBCResult
 
 __all__ = ["simulation_section"]
 

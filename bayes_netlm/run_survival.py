@@ -1,0 +1,111 @@
+"""The patient-level half of ``bayes-netlm run``, done in its own process: fits, then figures.
+
+:func:`survival_part` runs in the second process of ``run``: the Weibull analysis
+(:func:`~bayes_netlm.analyses.patients.analyse_survival`), then every figure drawn from it (survival
+curves over Kaplan-Meier, hazard ratios across prior sets, HR over time, posterior predictive
+checks, the rank plot and the Weibull prior-grid heat maps), rendered to PNG bytes here so that
+the main process, busy with the published numbers meanwhile, only writes them. Nothing is
+written to disk here; :mod:`bayes_netlm.run` stays the only writer of the results folder.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from bayes_netlm.analyses import frequentist
+from bayes_netlm.analyses.patients import SurvivalAnalysis, analyse_survival
+from bayes_netlm.modeling.predictive import posterior_predictive_times
+from bayes_netlm.modeling.sampling import SamplerSettings
+from bayes_netlm.priors import ClinicalThresholds, PriorCatalog
+from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
+from bayes_netlm.reporting.rendered import Rendered, grid_title
+from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
+
+__all__ = ["survival_part"]
+
+PPC_REPLICATES = 50
+
+
+def _survival_figures(
+    figures: Rendered, survival: SurvivalAnalysis, clinical: ClinicalThresholds, seed: int
+) -> None:
+    tree = survival.result.posteriors["weibull"]
+    posterior = tree.posterior.to_dataset()
+    reference_prior = survival.spec.prior_sets[0]
+    for fit in survival.fits:
+        draws = posterior.sel(fit=f"{fit.name}|{reference_prior}")
+        t_max = float(np.max(fit.data.time))
+        labels = (fit.data.index_label, fit.data.reference_label)
+        figures.save(
+            f"weibull_survival_{fit.name}",
+            f"{fit.label}: posterior survival ({reference_prior} prior) over Kaplan-Meier",
+            survival_plots.survival_curves_figure(
+                draws,
+                frequentist.kaplan_meier_curves(fit.data),
+                fit.group_shape,
+                fit.label,
+                labels,
+                t_max,
+                data=fit.data,
+                synthetic=survival.spec.synthetic,
+            ),
+        )
+        figures.save(
+            f"weibull_hr_{fit.name}",
+            f"{fit.label}: posterior of the hazard ratio across prior sets",
+            plots.hr_posterior_figure(tree, fit.name, fit.label, clinical),
+        )
+        if fit.group_shape:
+            figures.save(
+                f"weibull_hr_over_time_{fit.name}",
+                f"{fit.label}: hazard ratio over time (group-specific shapes)",
+                survival_plots.hazard_ratio_over_time_figure(
+                    draws, fit.group_shape, fit.label, clinical, t_max, fit.reference_time
+                ),
+            )
+        if fit.name.endswith("_full"):
+            times, events = posterior_predictive_times(
+                draws, fit.data, fit.group_shape, PPC_REPLICATES, seed
+            )
+            figures.save(
+                f"weibull_ppc_{fit.name}",
+                f"{fit.label}: posterior predictive check (censored data)",
+                survival_plots.ppc_figure(times, events, fit.data, fit.label),
+            )
+    cohort = " (SYNTHETIC cohort)" if survival.spec.synthetic else ""
+    figures.save(
+        "weibull_rank", f"Rank plot: Weibull log HR{cohort}", plots.rank_figure(tree, "log_hr")
+    )
+
+
+def _grid_figures(figures: Rendered, survival: SurvivalAnalysis) -> None:
+    if survival.grid.empty:
+        return
+    for endpoint, cells in survival.grid.groupby("endpoint", sort=False):
+        title = grid_title(str(cells["label"].iloc[0]), "weibull")
+        figures.save(
+            f"prior_grid_weibull_{endpoint}",
+            f"{title}: P(HR < c) over a grid of priors",
+            sensitivity_plots.heatmap_figure(cells, title),
+        )
+
+
+def survival_part(
+    spec: SurvivalSpec,
+    catalog: PriorCatalog,
+    seed: int,
+    settings: SamplerSettings,
+    sensitivity: SensitivitySpec | None,
+    figure_seed: int,
+) -> tuple[SurvivalAnalysis, Rendered, Rendered]:
+    """The Weibull analysis, its figures and its prior-grid heat maps (in that order).
+
+    ``figure_seed`` seeds the posterior predictive replicates of the figures.
+    """
+    figures, grids = Rendered(), Rendered()
+    with threadpool_limits(limits=1, user_api="blas"):  # the other process uses the other core
+        survival = analyse_survival(spec, catalog, seed, settings, sensitivity)
+        _survival_figures(figures, survival, catalog.clinical, figure_seed)
+        _grid_figures(grids, survival)
+    return survival, figures, grids
