@@ -48,11 +48,6 @@ from bayes_netlm.reporting.provenance import file_record, stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.rendered import Rendered, grid_title
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
-from bayes_netlm.simulation.assurance import FutureStudy
-from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
-from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure
-from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
-from bayes_netlm.simulation.report import simulation_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
 if TYPE_CHECKING:
@@ -76,14 +71,19 @@ class _Figures:
         rendered.save(name, caption, figure)
         self.add(rendered)
 
-    def add(self, rendered: Rendered) -> None:
-        """Write figures rendered to PNG (here or in the survival process)."""
+    def add(self, rendered: Rendered, gallery: bool = True) -> None:
+        """Write figures rendered to PNG (here or in the second process).
+
+        With ``gallery`` False they are written but not listed in the report's figure gallery
+        (a section shows them itself).
+        """
         for name, caption, png in rendered.items:
-            if caption in self.paths:
+            if gallery and caption in self.paths:
                 raise RuntimeError(f"two figures are captioned {caption!r}")
             path = f"figures/{name}.png"
             self.folder.binary(path, png)
-            self.paths[caption] = path
+            if gallery:
+                self.paths[caption] = path
 
 
 def _write_posteriors(
@@ -201,27 +201,6 @@ def _reconstruction_outputs(
     extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
 
 
-def _design_section(folder: ResultsFolder, seed: int) -> str:
-    """Prior predictive checks of the baseline priors and the assurance of a future study.
-
-    Its two figures are shown inside the section only, not in the report's figure gallery.
-    """
-    checks = prior_predictive_checks()
-    assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
-    paths = {
-        "prior_predictive": "figures/design_prior_predictive.png",
-        "assurance": "figures/design_assurance.png",
-    }
-    drawn = {
-        "prior_predictive": prior_predictive_figure(checks),
-        "assurance": assurance_figure(assurance),
-    }
-    for key, figure in drawn.items():
-        folder.figure(paths[key], figure)
-        plt.close(figure)
-    return simulation_section([], checks, assurance, paths)
-
-
 def _sensitivity_tables(
     published: PublishedSensitivity, survival: SurvivalAnalysis | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -312,7 +291,7 @@ def run_published(
         pending = (
             pool.submit(
                 _in_child,
-                "bayes_netlm.run_survival:survival_part",
+                "bayes_netlm.run_worker:survival_part",
                 spec.survival,
                 catalog,
                 seed + 2,
@@ -323,6 +302,7 @@ def run_published(
             if spec.survival is not None
             else None
         )
+        design_pending = pool.submit(_in_child, "bayes_netlm.run_worker:design_part", seed)
         if pending is not None:
             progress("patient-level Weibull fits started in a second process")
         progress("fitting the published-numbers models (hazard ratios, rates)")
@@ -335,8 +315,15 @@ def run_published(
         sensitivity = (
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
-        progress("prior predictive checks and the assurance of a future study")
-        design = _design_section(folder, seed)
+        summary_grids = Rendered()
+        if sensitivity is not None:
+            for endpoint, cells in sensitivity.grid.groupby("endpoint", sort=False):
+                title = grid_title(str(cells["label"].iloc[0]), "summary_hr")
+                summary_grids.save(
+                    f"prior_grid_summary_hr_{endpoint}",
+                    f"{title}: P(HR < c) over a grid of priors",
+                    sensitivity_plots.heatmap_figure(cells, title),
+                )
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival, survival_figures, grid_figures = (
@@ -365,17 +352,13 @@ def run_published(
             folder.csv("tables/sensitivity_grid.csv", grid)
             folder.csv("tables/tipping_points.csv", tipping)
             folder.csv("tables/power_scaling.csv", psense)
-            for endpoint, cells in sensitivity.grid.groupby("endpoint", sort=False):
-                title = grid_title(str(cells["label"].iloc[0]), "summary_hr")
-                figures.save(
-                    f"prior_grid_summary_hr_{endpoint}",
-                    f"{title}: P(HR < c) over a grid of priors",
-                    sensitivity_plots.heatmap_figure(cells, title),
-                )
+            figures.add(summary_grids)
             figures.add(grid_figures)  # the Weibull fits' heat maps, drawn with their fits
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
+        design, design_figures = design_pending.result()
+        figures.add(design_figures, gallery=False)  # shown inside the design section only
         extra.append(design)
         progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
@@ -118,7 +118,8 @@ def _ratio_axis(ax: Axes) -> None:
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    # no minor ticks: unlabelled on this axis, and each one costs a tick object to lay out
+    ax.xaxis.set_minor_locator(NullLocator())
 
 
 def _new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, Axes]:
@@ -400,7 +401,7 @@ def shape_probability_figure(
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(FixedLocator([0.2, 0.3, 0.5, 1, 2, 3, 5]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_ylim(0, 1)
         ax.set_xlabel("Weibull shape k (1 = exponential)")
         ax.set_title(f"{title}; dashed: marginalised over k")

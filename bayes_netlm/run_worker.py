@@ -1,11 +1,12 @@
-"""The patient-level half of ``bayes-netlm run``, done in its own process: fits, then figures.
+"""What ``bayes-netlm run`` computes in its second process (the main one fits published numbers).
 
-:func:`survival_part` runs in the second process of ``run``: the Weibull analysis
+:func:`survival_part`: the Weibull analysis
 (:func:`~bayes_netlm.analyses.patients.analyse_survival`), then every figure drawn from it (survival
 curves over Kaplan-Meier, hazard ratios across prior sets, HR over time, posterior predictive
-checks, the rank plot and the Weibull prior-grid heat maps), rendered to PNG bytes here so that
-the main process, busy with the published numbers meanwhile, only writes them. Nothing is
-written to disk here; :mod:`bayes_netlm.run` stays the only writer of the results folder.
+checks, the rank plot and the Weibull prior-grid heat maps). :func:`design_part`: the report's
+prior predictive checks and assurance of a future study, with their two figures. Figures are
+rendered to PNG bytes here; nothing is written to disk, :mod:`bayes_netlm.run` stays the only
+writer of the results folder.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
 from bayes_netlm.reporting.rendered import Rendered, grid_title
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
-__all__ = ["survival_part"]
+__all__ = ["design_part", "survival_part"]
+
 
 PPC_REPLICATES = 50
 
@@ -109,3 +111,24 @@ def survival_part(
         _survival_figures(figures, survival, catalog.clinical, figure_seed)
         _grid_figures(grids, survival)
     return survival, figures, grids
+
+
+def design_part(seed: int) -> tuple[str, Rendered]:
+    """The design section's HTML and its two figures, to be written as ``figures/NAME.png``."""
+    from bayes_netlm.simulation.assurance import FutureStudy
+    from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
+    from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure
+    from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
+    from bayes_netlm.simulation.report import simulation_section
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        checks = prior_predictive_checks()
+        assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
+        figures = Rendered()
+        figures.save("design_prior_predictive", "", prior_predictive_figure(checks))
+        figures.save("design_assurance", "", assurance_figure(assurance))
+    paths = {
+        "prior_predictive": "figures/design_prior_predictive.png",
+        "assurance": "figures/design_assurance.png",
+    }
+    return simulation_section([], checks, assurance, paths), figures
