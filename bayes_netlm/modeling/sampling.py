@@ -14,7 +14,8 @@ transition (Vehtari et al. 2021 thresholds for 4 chains).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,8 @@ __all__ = [
 
 RHAT_MAX = 1.01
 ESS_MIN = 400
+#: seconds between progress lines of a long fit
+REPORT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class CompiledModel:
         data: Mapping[str, Any],
         seed: int,
         settings: SamplerSettings = SamplerSettings(),
+        report: Callable[[str], None] | None = None,
     ) -> xr.DataTree:
         """Draw from the posterior with the given data values.
 
@@ -84,6 +88,9 @@ class CompiledModel:
         seed : int
             Random seed: the same seed and data give identical draws.
         settings : SamplerSettings
+        report : callable, optional
+            Called with a line such as ``"sampling: 2400/8000 draws (30 %), tuning"`` every
+            :data:`REPORT_SECONDS` while the sampler runs (from nutpie's progress thread).
 
         Returns
         -------
@@ -101,6 +108,7 @@ class CompiledModel:
         read = {v.name for v in self._compiled.shared_var_keys}
         updates = {name: value for name, value in data.items() if name in read}
         compiled = self._compiled.with_data(**updates) if updates else self._compiled
+        callback = {} if report is None else {"progress_callback": _progress_lines(report)}
         return nutpie.sample(
             compiled,
             draws=settings.draws,
@@ -109,9 +117,28 @@ class CompiledModel:
             cores=settings.cores,
             seed=seed,
             progress_bar=False,
+            progress_rate=500,
             save_warmup=False,
+            **callback,
             target_accept=settings.target_accept,
         )
+
+
+def _progress_lines(report: Callable[[str], None]) -> Callable[[Sequence[Any]], None]:
+    """A nutpie progress callback that reports draws done every REPORT_SECONDS."""
+    last = [time.monotonic()]
+
+    def callback(chains: Sequence[Any]) -> None:
+        now = time.monotonic()
+        if now - last[0] < REPORT_SECONDS:
+            return
+        last[0] = now
+        done = sum(int(c.finished_draws) for c in chains)
+        total = sum(int(c.total_draws) for c in chains)
+        phase = "tuning" if any(c.tuning for c in chains) else "drawing"
+        report(f"sampling: {done}/{total} draws ({100 * done / max(total, 1):.0f} %), {phase}")
+
+    return callback
 
 
 def sample_once(

@@ -62,7 +62,7 @@ and every prior set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,7 +89,7 @@ __all__ = [
 
 PARAMETERS = ("log_lambda0", "log_k", "delta_log_k", "log_hr")
 REFERENCE_TIME = 1.0
-#: Compiled rows above which each fit announces itself (a fit then takes seconds or more).
+#: Rows above which each fit announces itself and reports its draws (it may take seconds or more).
 PROGRESS_ROWS = 20_000
 
 
@@ -249,10 +249,21 @@ class WeibullFitter:
         self._collapsed: dict[int, tuple[SurvivalData, Collapsed]] = {}
 
     @classmethod
-    def for_fits(cls, fits: Sequence[SurvivalFit], covariates: Sequence[str] = ()) -> WeibullFitter:
-        """A fitter compiled for the largest of ``fits`` after collapsing identical rows."""
+    def for_fits(
+        cls,
+        fits: Sequence[SurvivalFit],
+        covariates: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+    ) -> WeibullFitter:
+        """A fitter compiled for the largest of ``fits`` after collapsing identical rows.
+
+        ``progress``, if given, is told before the compilation starts.
+        """
         collapsed = {id(f.data): (f.data, collapse(f.data)) for f in fits}
-        fitter = cls(max(c.counts.size for _, c in collapsed.values()), covariates)
+        n_rows = max(c.counts.size for _, c in collapsed.values())
+        if progress is not None:
+            progress(f"compiling the Weibull model for {n_rows} distinct rows (kept per size)")
+        fitter = cls(n_rows, covariates)
         fitter._collapsed.update(collapsed)
         return fitter
 
@@ -263,11 +274,20 @@ class WeibullFitter:
         return self._collapsed[id(data)][1]
 
     def sample(
-        self, fit: SurvivalFit, prior: NormalPrior, seed: int, settings: SamplerSettings
+        self,
+        fit: SurvivalFit,
+        prior: NormalPrior,
+        seed: int,
+        settings: SamplerSettings,
+        report: Callable[[str], None] | None = None,
     ) -> xr.DataTree:
-        """Posterior of one fit (only the ``posterior`` and ``sample_stats`` groups)."""
+        """Posterior of one fit (only the ``posterior`` and ``sample_stats`` groups).
+
+        ``report`` receives progress lines while the sampler runs
+        (:meth:`~bayes_netlm.modeling.sampling.CompiledModel.sample`).
+        """
         data = model_data(fit, prior, self.n_rows, self.covariates, self.collapsed(fit.data))
-        return self.compiled.sample(data, seed=seed, settings=settings)
+        return self.compiled.sample(data, seed=seed, settings=settings, report=report)
 
 
 def fit_survival(
@@ -285,8 +305,9 @@ def fit_survival(
     """Fit every data set under every prior with one compiled model.
 
     Identical rows are collapsed into weights first (exact; see
-    :mod:`bayes_netlm.evidence.collapse`). Each fit is announced on ``progress``; without one,
-    fits of more than :data:`PROGRESS_ROWS` compiled rows are announced on standard error.
+    :mod:`bayes_netlm.evidence.collapse`). Each fit is announced on ``progress``, and reports its
+    draws every few seconds while it samples; without ``progress``, data of more than
+    :data:`PROGRESS_ROWS` rows are reported on standard error.
 
     Returns
     -------
@@ -295,9 +316,9 @@ def fit_survival(
         whose variables have a ``fit`` dimension labelled ``NAME|PRIOR``.
 
     """
-    fitter = fitter or WeibullFitter.for_fits(fits, covariates)
-    if progress is None and fitter.n_rows > PROGRESS_ROWS:
+    if progress is None and max(f.data.time.size for f in fits) > PROGRESS_ROWS:
         progress = Progress(prefix="bayes-netlm survival")
+    fitter = fitter or WeibullFitter.for_fits(fits, covariates, progress)
     rows: list[dict[str, object]] = []
     trees, tables = [], []
     pairs = [(f, p) for f in fits for p in priors.items()]
@@ -309,7 +330,7 @@ def fit_survival(
                 f"Weibull fit {i + 1}/{len(pairs)}: {label} "
                 f"({collapsed.rows} rows as {collapsed.counts.size} distinct rows)"
             )
-        tree = fitter.sample(fit, prior, seed=seed + i, settings=settings)
+        tree = fitter.sample(fit, prior, seed=seed + i, settings=settings, report=progress)
         posterior = tree.posterior.to_dataset().expand_dims(fit=[label])
         posterior["hr"] = np.exp(posterior["log_hr"])
         trees.append(posterior)
