@@ -28,8 +28,8 @@ from lifelines.statistics import logrank_test
 
 ROOT = Path(__file__).resolve().parent.parent
 LIFELINES_MAX_ROWS = int(os.environ.get("LIFELINES_MAX_ROWS", "1000000"))
-COMMAND = ["--time", "os_time", "--event", "os_event", "--group", "group", "--index-level", "cystic"]
-COMMAND += ["--json"]
+COMMAND = ["--time", "os_time", "--event", "os_event", "--group", "group", "--index-level"]
+COMMAND += ["cystic", "--json"]
 
 
 def lifelines_alone(frame: pd.DataFrame) -> float:
