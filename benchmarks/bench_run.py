@@ -1,69 +1,88 @@
-"""Time `bayes-netlm run` cold and warm, today's configuration beside the new one, as ratios.
+"""Time `bayes-netlm run` cold and warm, beside the same runs of a baseline revision, as ratios.
 
-All four runs happen in this one process, one after the other, so machine load (other work on the
-2 cores) affects both sides alike; wall time and CPU time (user + system of the child) are printed.
-
-- new: the project's compile caches on (``BAYES_NETLM_CACHE_DIR`` = a fresh temporary folder);
-  cold = that folder empty, warm = the second run.
-- today: the caches off (``BAYES_NETLM_CACHE_DIR=off``): JAX keeps nothing between runs and
-  PyTensor uses a fresh ``base_compiledir`` (cold) that the warm run then reuses, which is what the
-  toolkit did before issue 11 (PyTensor's own cache in ``~/.pytensor``). The number of fits is the
-  same in both configurations.
+The baseline is the code of a git revision (``BENCH_BASELINE``, default ``e655db4``: main before
+issue 11's second round of work, whose run took 90 s cold and 76 s warm here), unpacked with
+``git archive`` into a temporary folder and run with this environment's Python and packages.
+Both sides run in fresh processes from this one, interleaved (baseline cold, new cold, baseline
+warm, new warm) so that load from other work on the 2 cores affects them alike; each side has its
+own new cache folder (``BAYES_NETLM_CACHE_DIR``): cold = empty, warm = the second run. Wall and
+CPU time (user + system of the child) are printed, and every run's fits must have converged.
 
 Targets (issue 11): warm <= 15 s, cold <= 30 s on 2 quiet cores.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = os.environ.get("BENCH_BASELINE", "e655db4")
+TARGETS = {"cold": 30.0, "warm": 15.0}
 
 
-def timed_run(out: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one ``run`` in a fresh process."""
+def timed_run(code: Path, out: Path, cache: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one ``run`` of the code in ``code``, in a fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "bayes_netlm.cli", "run", "--out", str(out), "--quiet"],
         check=True,
-        cwd=ROOT,
+        cwd=code,
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(code), "BAYES_NETLM_CACHE_DIR": str(cache)},
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    if "all fits converged" not in result.stdout:
+        raise SystemExit(f"run of {code} did not converge: {result.stdout.strip()}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def unpack(revision: str, target: Path) -> bool:
+    """The baseline's files from git into ``target``; False if git cannot give them."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True
+    )
+    if archive.returncode != 0:
+        return False
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return True
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        today = {
-            "BAYES_NETLM_CACHE_DIR": "off",
-            "PYTENSOR_FLAGS": f"base_compiledir={folder / 'today-pytensor'}",
-        }
-        new = {"BAYES_NETLM_CACHE_DIR": str(folder / "cache")}
-        times = {
-            ("today", "cold"): timed_run(folder / "a", today),
-            ("today", "warm"): timed_run(folder / "b", today),
-            ("new", "cold"): timed_run(folder / "c", new),
-            ("new", "warm"): timed_run(folder / "d", new),
-        }
-    for state, target in (("cold", 30.0), ("warm", 15.0)):
-        (old_wall, old_cpu), (wall, cpu) = times[("today", state)], times[("new", state)]
-        print(
-            f"run {state}: {wall:6.1f} s wall ({cpu:6.1f} s CPU); today {old_wall:6.1f} s wall "
-            f"({old_cpu:6.1f} s CPU); new / today = {wall / old_wall:.2f} wall, "
-            f"{cpu / old_cpu:.2f} CPU; target {target:.0f} s"
-        )
+        baseline = folder / "baseline"
+        has_baseline = unpack(BASELINE, baseline)
+        if not has_baseline:
+            print(f"baseline {BASELINE} not found in git: new runs only")
+        times: dict[tuple[str, str], tuple[float, float]] = {}
+        for state in ("cold", "warm"):
+            if has_baseline:
+                times[("baseline", state)] = timed_run(
+                    baseline, folder / f"b-{state}", folder / "cache-baseline"
+                )
+            times[("new", state)] = timed_run(ROOT, folder / f"n-{state}", folder / "cache-new")
+    for state, target in TARGETS.items():
+        wall, cpu = times[("new", state)]
+        line = f"run {state}: {wall:6.1f} s wall ({cpu:6.1f} s CPU); target {target:.0f} s"
+        if ("baseline", state) in times:
+            old_wall, old_cpu = times[("baseline", state)]
+            line += (
+                f"; baseline {BASELINE} {old_wall:6.1f} s wall ({old_cpu:6.1f} s CPU); "
+                f"new / baseline = {wall / old_wall:.2f} wall, {cpu / old_cpu:.2f} CPU"
+            )
+        print(line, flush=True)
 
 
 if __name__ == "__main__":
