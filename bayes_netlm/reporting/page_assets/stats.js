@@ -495,11 +495,16 @@ const BNL = (() => {
   function psis(logRatio) { // -> {logw (normalised), khat}
     const n = logRatio.length;
     const tail = n > 225 ? Math.floor(3 * Math.sqrt(n)) : Math.floor(n / 5);
-    const mx = Math.max(...logRatio);
+    let mx = -Infinity;
+    for (const v of logRatio) if (v > mx) mx = v;
     const lw = Float64Array.from(logRatio, (v) => v - mx);
-    const order = Array.from(lw.keys()).sort((i, j) => lw[i] - lw[j]);
-    const tailIds = order.slice(n - tail);
-    const cutoffLog = lw[order[n - tail - 1]];
+    // the tail: the `tail` largest log weights in ascending order (ties by index, as a stable sort
+    // of all of them would give), found by a numeric sort of the values and one pass
+    const cutoffLog = Float64Array.from(lw).sort()[n - tail - 1];
+    const above = [], equal = [];
+    for (let i = 0; i < n; i++) { if (lw[i] > cutoffLog) above.push(i); else if (lw[i] === cutoffLog) equal.push(i); }
+    const tailIds = above.concat(equal.slice(equal.length - (tail - above.length)))
+      .sort((i, j) => lw[i] - lw[j] || i - j);
     const maxTail = lw[tailIds[tail - 1]];
     const cutoff = Math.exp(cutoffLog);
     const exceed = tailIds.map((i) => Math.exp(lw[i]) - cutoff);
