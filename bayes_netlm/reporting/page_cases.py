@@ -28,7 +28,7 @@ from bayes_netlm.summaries import hr_summary_exact
 
 __all__ = ["CLINICAL", "hr_cases", "logor_cases", "rate_cases"]
 
-CLINICAL = {
+CLINICAL: dict[str, Any] = {
     "hr_important": 0.7,
     "hr_equivalence": [0.8, 1.25],
     "rd_important": 0.05,
