@@ -138,8 +138,16 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _rates_method(headline: str, beta: bool) -> str:
+    if headline != "exact":
+        return "PyMC NUTS"
+    if beta:
+        return "exact Beta-binomial (mixture of Betas over interval counts)"
+    return "2-D quadrature over (logit p_reference, log OR), interval-censored binomial"
+
+
 def rates(args: argparse.Namespace) -> dict[str, Any]:
-    """``bayes-netlm rates``: two proportions (exact with Beta priors, PyMC with a log-OR prior)."""
+    """``bayes-netlm rates``: two proportions (Beta mixture or log-OR quadrature; PyMC check)."""
     from bayes_netlm.evidence.counts import parse_count_of
     from bayes_netlm.priors import BetaPrior
 
@@ -151,14 +159,13 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
     reference = parse_count_of(reference_text, "--reference")
     import bayes_netlm as bn
 
-    exact_only = args.exact_only and isinstance(prior, BetaPrior)
     fit = bn.compare_rates(
         index,
         reference,
         names=(index_name, reference_name),
         prior=prior,
         threshold=args.threshold,
-        mcmc=not exact_only,
+        mcmc=not args.exact_only,
         seed=args.seed,
     )
     headline = fit.headline_method
@@ -167,9 +174,7 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
         "index": {"name": index_name, "counts": str(index)},
         "reference": {"name": reference_name, "counts": str(reference)},
         "prior": str(prior),
-        "method": "exact Beta-binomial (mixture of Betas over interval counts)"
-        if headline == "exact"
-        else "PyMC NUTS",
+        "method": _rates_method(headline, isinstance(prior, BetaPrior)),
         "estimates": {q.upper(): _interval(rows, q) for q in ("rd", "rr", "or")},
         "probabilities": _probabilities(rows, fit),
         "thresholds": {"rd": fit.clinical.rd_important, "equivalence": fit.clinical.rd_equivalence},

@@ -50,7 +50,8 @@ def open_page(html: Path) -> Iterator[tuple[object, list[str], list[str]]]:
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(html.resolve().as_uri())
-            page.wait_for_function("document.body.dataset.mapsDrawn === '1'")
+            # every card's numbers and maps, including those the page computes in idle time
+            page.wait_for_function("document.body.dataset.complete === '1'")
             yield page, errors, blocked
         finally:
             browser.close()
@@ -68,3 +69,8 @@ def shown(page, card: str, quantity: str) -> float:
     if quantity.startswith("p_"):
         assert text == f"{value:.3f}", (text, value)
     return value
+
+
+def shown_text(page, card: str, quantity: str) -> str:
+    """The text a reader sees for a quantity."""
+    return page.locator(f"#{card} output[data-q='{quantity}']").text_content()

@@ -6,21 +6,61 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_browser import fill, open_page, shown
+from page_browser import fill, open_page, shown, shown_text
 
 from bayes_netlm.cli import main
-from bayes_netlm.priors import NormalPrior, load_prior_catalog
+from bayes_netlm.evidence.published import load_published
+from bayes_netlm.modeling.rates import deterministic_effects
+from bayes_netlm.priors import BetaPrior, NormalPrior, load_prior_catalog
 from bayes_netlm.reporting import page_cases
-from bayes_netlm.reporting.page import calculator_html, interactive_section, weibull_entry
+from bayes_netlm.reporting.page import (
+    calculator_html,
+    interactive_section,
+    rate_entry,
+    weibull_entry,
+)
 from bayes_netlm.sensitivity.grid import reweight
 
 CASES = json.loads((Path(__file__).parent / "page_cases.json").read_text())
+EFFECT_DECIMALS = {"rd": 3, "rr": 2, "or": 2}
 
 
 def test_cases_file_is_what_python_computes_now():
-    fresh = json.loads(json.dumps({"hr": page_cases.hr_cases(), "rates": page_cases.rate_cases()}))
+    fresh = json.loads(
+        json.dumps(
+            {
+                "hr": page_cases.hr_cases(),
+                "rates": page_cases.rate_cases(),
+                "logor": page_cases.logor_cases(),
+            }
+        )
+    )
     assert fresh["hr"] == CASES["hr"]
     assert fresh["rates"] == CASES["rates"]
+    assert fresh["logor"] == CASES["logor"]
+
+
+def _as_displayed(expected):
+    """Python's values as the page prints them: probabilities to 3 decimals, effects with CrI."""
+    text = {q: f"{v:.3f}" for q, v in expected.items() if q.startswith("p_")}
+    for effect, d in EFFECT_DECIMALS.items():
+        lo, hi = expected[f"{effect}_lower"], expected[f"{effect}_upper"]
+        text[effect] = f"{expected[effect]:.{d}f} ({lo:.{d}f} to {hi:.{d}f})"
+    return text
+
+
+def _assert_card_shows(page, card, expected, tolerance=1e-9):
+    """Every displayed number equals Python's to the shown decimals; the values behind agree.
+
+    ``tolerance`` (relative, absolute below 1): the log-OR quadrature is Python's rule, so only
+    rounding separates them; the Beta mixture's page quadrature has 256 nodes to Python's 2000
+    (within 1e-5).
+    """
+    for quantity, text in _as_displayed(expected).items():
+        assert shown_text(page, card, quantity) == text, (card, quantity)
+        assert shown(page, card, quantity) == pytest.approx(
+            expected[quantity], rel=tolerance, abs=tolerance
+        ), (card, quantity)
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +150,121 @@ def test_every_case_through_the_page_functions(calculator):
             CASES,
         )
         assert worst < 1e-5  # measured: 4.7e-6 at most (256 nodes vs Python's 2000)
+        assert not errors
+
+
+def test_calculator_logor_cases_match_python(calculator, tmp_path):
+    with open_page(calculator) as (page, errors, blocked):
+        page_baseline = page.evaluate(
+            "JSON.parse(document.getElementById('page-data').textContent).baseline"
+        )
+        for case in CASES["logor"]:
+            assert page_baseline == case["baseline"]  # the prior of logit p_reference
+            k1, n1, low1, high1 = case["index"]
+            k0, n0, low0, high0 = case["reference"]
+            for field, value in (("k1", k1), ("n1", n1), ("k0", k0), ("n0", n0)):
+                fill(page, f"#study-input .{field}", value)
+            page.select_option("#card-study-rates .prior-set", "custom-logor")
+            if "or_range" in case:  # "95 % sure the OR is between 0.5 and 2"
+                fill(page, "#card-study-rates .or-lo", case["or_range"][0])
+                fill(page, "#card-study-rates .or-hi", case["or_range"][1])
+                mean = float(page.input_value("#card-study-rates .logor-mean"))
+                sd = float(page.input_value("#card-study-rates .logor-sd"))
+                assert [mean, sd] == case["prior"]
+            else:
+                fill(page, "#card-study-rates .logor-mean", case["prior"][0])
+                fill(page, "#card-study-rates .logor-sd", case["prior"][1])
+            assert page.input_value("#card-study-rates .prior-set") == "custom-logor"
+            assert page.get_attribute("#card-study-rates", "data-kind") == "logor"
+            _assert_card_shows(page, "card-study-rates", case["expected"])
+        page.screenshot(path=str(tmp_path / "calculator_logor.png"), full_page=True)
+        assert not errors and not blocked
+    assert (tmp_path / "calculator_logor.png").stat().st_size > 10_000
+
+
+def test_every_logor_case_through_the_page_functions(calculator):
+    """The page's quadrature is Python's rule: the same nodes give the same numbers."""
+    with open_page(calculator) as (page, errors, _):
+        worst = page.evaluate(
+            """cases => {
+              let worst = 0;
+              for (const c of cases.logor) {
+                const [, n1, l1, h1] = c.index, [, n0, l0, h0] = c.reference;
+                const s = BNL.logorSummary(c.prior, c.baseline, [l1, h1, n1], [l0, h0, n0],
+                  cases.clinical);
+                for (const [k, v] of Object.entries(c.expected)) {
+                  worst = Math.max(worst, Math.abs(s[k] - v) / Math.max(1, Math.abs(v)));
+                }
+              }
+              return worst;
+            }""",
+            CASES,
+        )
+        assert worst < 1e-9  # measured: 2.4e-11 (rounding only)
+        assert not errors
+
+
+@pytest.fixture(scope="module")
+def study_page(tmp_path_factory):
+    """The report's rate cards: the study's counts, every prior the run fits them under."""
+    catalog = load_prior_catalog()
+    names = [*catalog.sets, *catalog.rate_priors]
+    data = json.loads(calculator_html(catalog).split('id="page-data">')[1].split("</script>")[0])
+    study = load_published("data/ammann2025.toml")
+    data["mode"] = "report"
+    data["rates"] = [
+        rate_entry(
+            rate,
+            {n: p for n in names if (p := catalog.rate_prior(n, rate.name, "test")) is not None},
+            "vague",
+        )
+        for rate in study.rates
+    ]
+    path = tmp_path_factory.mktemp("study") / "page.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+        f"<body>{interactive_section(data)}</body></html>"
+    )
+    return path, study, catalog
+
+
+def test_report_rate_cards_show_the_runs_headline_for_every_log_or_prior(study_page, tmp_path):
+    path, study, catalog = study_page
+    clinical = catalog.clinical
+    with open_page(path) as (page, errors, blocked):
+        for rate in study.rates:
+            card = f"card-rates-{rate.name}"
+            # computed in idle time after load: the vague Beta prior, the run's exact row
+            assert page.get_attribute(f"#{card}", "data-computed") == "1"
+            vague = deterministic_effects(
+                BetaPrior(1.0, 1.0), rate, clinical, catalog.logit_reference
+            )
+            _assert_card_shows(page, card, page_cases._page_keys(vague), tolerance=1e-5)
+            for name, prior_set in catalog.sets.items():
+                if not isinstance(prior_set.rates, NormalPrior):
+                    continue
+                page.select_option(f"#{card} .prior-set", name)
+                assert page.get_attribute(f"#{card}", "data-kind") == "logor"
+                expected = deterministic_effects(
+                    prior_set.rates, rate, clinical, catalog.logit_reference
+                )
+                _assert_card_shows(page, card, page_cases._page_keys(expected))
+        page.screenshot(path=str(tmp_path / "report_rates.png"), full_page=True)
+        assert not errors and not blocked
+
+
+def test_only_the_first_numbers_are_computed_before_the_page_is_interactive(study_page):
+    path, study, _ = study_page
+    with open_page(path) as (page, errors, _):
+        interactive, complete = (
+            float(page.evaluate(f"document.body.dataset.{key}"))
+            for key in ("interactiveMs", "completeMs")
+        )
+        assert 0 < interactive <= complete
+        computed = page.evaluate(
+            "Array.from(document.querySelectorAll('#app .card[data-computed]')).length"
+        )
+        assert computed == len(study.rates) + 2  # every rate card and the study's two cards
         assert not errors
 
 

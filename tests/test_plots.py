@@ -121,7 +121,7 @@ def test_forest_figure_hr_log_scale(table, tmp_path):
     assert ax.get_title() == "Overall survival"
     assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(PRIORS))
     legend = {t.get_text() for t in ax.get_legend().get_texts()}
-    assert legend == {"Exact closed form", "MCMC check", "MCMC, NOT CONVERGED"}
+    assert legend == {plots.EXACT_LABEL, "MCMC check", "MCMC, NOT CONVERGED"}
     # the exact row is the headline: on the prior's own line, thick; the MCMC check below it
     vague_y = len(PRIORS) - 1
     lines = [
@@ -140,7 +140,7 @@ def test_forest_figure_keeps_one_analysis(table):
     plt.close(figure)
     mcmc_only = plots.forest_figure(table[table["method"] == "pymc"], "os_full", "hr", "OS")
     legend = {t.get_text() for t in mcmc_only.axes[0].get_legend().get_texts()}
-    assert "MCMC (no closed form)" in legend and "Exact closed form" not in legend
+    assert "MCMC (no closed form)" in legend and plots.EXACT_LABEL not in legend
     assert not [ln for ln in mcmc_only.axes[0].get_lines() if ln.get_marker() == "s"]
     plt.close(mcmc_only)
 

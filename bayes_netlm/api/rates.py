@@ -3,7 +3,8 @@ r"""Two rates compared: counts that may be exact, intervals or rounded percentag
 Each group's count is interval-censored, :math:`k \in [k_{lo}, k_{hi}]`, with likelihood
 :math:`\sum_{k=k_{lo}}^{k_{hi}} \binom{n}{k} p^k (1-p)^{n-k}`. Under independent Beta priors the
 posterior of each rate is an exact mixture of Betas (the headline); under a Normal prior on log OR
-(``logor:MEAN,SD``) PyMC samples it.
+(``logor:MEAN,SD``) the headline is a deterministic 2-D quadrature of the posterior
+(:mod:`bayes_netlm.modeling.rates_logor`). PyMC samples either model as the check.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def compare_rates(
     threshold : float, optional
         Clinically important RD (default 0.05).
     mcmc : bool, default True
-        Also sample with PyMC (always, for a log-OR prior, which has no closed form).
+        Also sample with PyMC, the check of the deterministic answer.
     seed, draws, tune, chains
         Sampler settings.
 
@@ -126,7 +127,7 @@ def compare_rates(
         "paper_p": math.nan,
     }
     tree, convergence = None, pd.DataFrame()
-    if mcmc or not isinstance(chosen, BetaPrior):
+    if mcmc:
         settings = sampler_settings(draws, tune, chains)
         fit = model.fit_rates(
             [comparison], {name: chosen}, clinical, catalog.logit_reference, seed, settings
@@ -142,12 +143,7 @@ def compare_rates(
         }
         tree = stamp(as_numpy(next(iter(fit.posteriors.values()))), record)
     else:
-        exact = model.exact_effects(
-            model.beta_mixture_posterior(chosen, comparison.index),
-            model.beta_mixture_posterior(chosen, comparison.reference),
-            clinical.rd_important,
-            clinical.rd_equivalence,
-        )
+        exact = model.deterministic_effects(chosen, comparison, clinical, catalog.logit_reference)
         rows = summary_rows(rates_summary_exact(exact), method="exact", converged=True, **common)
         table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return RatesResult(

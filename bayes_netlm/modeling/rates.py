@@ -26,14 +26,14 @@ Priors
 - ``NormalPrior`` on the log odds ratio:
   :math:`\mathrm{logit}\,p_{ref} \sim \mathcal N(m_0, s_0^2)`,
   :math:`\log OR \sim \mathcal N(\mu, \sigma^2)`, :math:`p_{index} = \mathrm{expit}(\mathrm{logit}\,
-  p_{ref} + \log OR)`.
+  p_{ref} + \log OR)`. No closed form: the posterior is integrated by a deterministic 2-D
+  quadrature (:mod:`bayes_netlm.modeling.rates_logor`), the headline beside the PyMC fit.
 
 Effects are index vs reference: RD = p_index - p_ref, RR = p_index / p_ref, OR on the odds.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,12 +42,14 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
-from scipy import optimize, special, stats
+from scipy import special, stats
 from scipy.optimize.elementwise import find_root
 from scipy.special import expit
 
 from bayes_netlm.evidence.counts import CountRange
 from bayes_netlm.evidence.published import RateEvidence
+from bayes_netlm.modeling.rate_effects import effect_summary, gauss_legendre, index_boundary
+from bayes_netlm.modeling.rates_logor import logor_effects
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import SamplerSettings, convergence_table, sample_once
 from bayes_netlm.priors import BetaPrior, ClinicalThresholds, NormalPrior, RatePrior
@@ -59,6 +61,7 @@ __all__ = [
     "build_beta_model",
     "build_logor_model",
     "count_arrays",
+    "deterministic_effects",
     "exact_effects",
     "fit_rates",
     "interval_binomial_logp",
@@ -216,22 +219,6 @@ def beta_mixture_posterior(prior: BetaPrior, counts: CountRange) -> BetaMixture:
     return BetaMixture(weights, prior.a + k, prior.b + n - k)
 
 
-def _boundary(effect: str, c: float, x: np.ndarray) -> np.ndarray:
-    """The index rate at which the effect equals ``c`` when the reference rate is ``x``."""
-    if effect == "rd":
-        return x + c
-    if effect == "rr":
-        return c * x
-    return c * x / (1 - x + c * x)
-
-
-@functools.cache
-def _gauss_legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    # SciPy's nodes equal NumPy's leggauss to 1e-13 but cost 0.16 s instead of 0.8-15 s at 2000
-    # nodes (leggauss solves a dense eigenproblem, slow under multithreaded BLAS on a busy machine)
-    return special.roots_legendre(nodes)
-
-
 @dataclass(frozen=True)
 class _EffectIntegral:
     r"""P(effect <= c) = \int_0^1 F_index(boundary(c, F_ref^{-1}(u))) du, by Gauss-Legendre in u.
@@ -248,23 +235,12 @@ class _EffectIntegral:
     def build(
         cls, index: BetaMixture, reference: BetaMixture, nodes: int = 2000
     ) -> _EffectIntegral:
-        u, w = _gauss_legendre(nodes)
+        u, w = gauss_legendre(nodes)
         return cls(index, reference.ppf((u + 1) / 2), w / 2)
 
     def below(self, effect: str, c: float) -> float:
-        return float(
-            np.sum(self.weights * self.index.cdf(_boundary(effect, c, self.reference_quantiles)))
-        )
-
-    def quantile(self, effect: str, q: float) -> float:
-        if effect == "rd":
-            return float(
-                optimize.brentq(lambda c: self.below(effect, c) - q, -1.0, 1.0, xtol=1e-10)
-            )
-        log_c = optimize.brentq(
-            lambda u: self.below(effect, float(np.exp(u))) - q, -40.0, 40.0, xtol=1e-10
-        )
-        return float(np.exp(log_c))
+        boundary = index_boundary(effect, c, self.reference_quantiles)
+        return float(np.sum(self.weights * self.index.cdf(boundary)))
 
 
 def exact_effects(
@@ -284,17 +260,36 @@ def exact_effects(
 
     """
     integral = _EffectIntegral.build(index, reference)
-    result: dict[str, float] = {}
-    for effect in ("rd", "rr", "or"):
-        for name, q in (("median", 0.5), ("lower", 0.025), ("upper", 0.975)):
-            result[f"{effect}_{name}"] = integral.quantile(effect, q)
-    below = integral.below
-    result["rd_above_0"] = 1.0 - below("rd", 0.0)
-    result["rd_above_important"] = 1.0 - below("rd", rd_important)
-    result["rd_below_minus_important"] = below("rd", -rd_important)
-    result["rd_equivalent"] = below("rd", rd_equivalence) - below("rd", -rd_equivalence)
-    result["rr_below_1"] = below("rr", 1.0)
-    return result
+    return effect_summary(integral.below, rd_important, rd_equivalence)
+
+
+def deterministic_effects(
+    prior: RatePrior,
+    comparison: RateEvidence,
+    clinical: ClinicalThresholds,
+    baseline: NormalPrior,
+) -> dict[str, float]:
+    """RD, RR and OR summaries without sampling, for either prior family.
+
+    A Beta prior gives the exact Beta-mixture posterior (:func:`exact_effects`); a Normal prior
+    on log OR (with ``baseline`` on the reference group's log odds) the 2-D quadrature of
+    :func:`bayes_netlm.modeling.rates_logor.logor_effects`. Both return the same keys.
+    """
+    if isinstance(prior, BetaPrior):
+        return exact_effects(
+            beta_mixture_posterior(prior, comparison.index),
+            beta_mixture_posterior(prior, comparison.reference),
+            clinical.rd_important,
+            clinical.rd_equivalence,
+        )
+    return logor_effects(
+        prior,
+        baseline,
+        comparison.index,
+        comparison.reference,
+        clinical.rd_important,
+        clinical.rd_equivalence,
+    )
 
 
 def _batch_counts(pairs: list[tuple[RateEvidence, str, RatePrior]]) -> tuple[dict, dict]:
@@ -326,10 +321,11 @@ def fit_rates(
 ) -> FitResult:
     """Fit every comparison under every prior: one batched model per prior family present.
 
-    Beta-prior fits are also summarised from their exact Beta-mixture posterior
-    (``method="exact"``). ``per_endpoint`` (comparison name -> prior name -> prior) replaces
-    ``priors`` for the comparisons it names: per-outcome prior sets (e.g. an informative
-    mortality prior that means nothing for a baseline characteristic).
+    Every fit is also summarised without sampling (``method="exact"``, the headline): Beta priors
+    from their exact Beta-mixture posterior, log-OR priors by 2-D quadrature
+    (:func:`deterministic_effects`). ``per_endpoint`` (comparison name -> prior name -> prior)
+    replaces ``priors`` for the comparisons it names: per-outcome prior sets (e.g. an
+    informative mortality prior that means nothing for a baseline characteristic).
     """
     per_endpoint = per_endpoint or {}
     rows: list[dict[str, object]] = []
@@ -385,14 +381,8 @@ def fit_rates(
             )
             converged = bool(table.loc[label, "converged"])
             rows += summary_rows(summary, method="pymc", converged=converged, **common)
-            if isinstance(prior, BetaPrior):
-                exact = exact_effects(
-                    beta_mixture_posterior(prior, comparison.index),
-                    beta_mixture_posterior(prior, comparison.reference),
-                    clinical.rd_important,
-                    clinical.rd_equivalence,
-                )
-                rows += summary_rows(
-                    rates_summary_exact(exact), method="exact", converged=True, **common
-                )
+            exact = deterministic_effects(prior, comparison, clinical, baseline)
+            rows += summary_rows(
+                rates_summary_exact(exact), method="exact", converged=True, **common
+            )
     return FitResult(pd.DataFrame(rows, columns=TABLE_COLUMNS), pd.concat(convergence), posteriors)

@@ -11,30 +11,37 @@ network. The script recomputes in the page, as a control moves:
   allows, mixture weights the Beta-binomial marginal likelihoods
   :math:`\binom{n}{k} B(a + k, b + n - k)`, and RD/RR/OR probabilities by Gauss-Legendre
   quadrature over the reference rate's quantiles (256 nodes; :func:`~bayes_netlm.modeling.rates.
-  exact_effects` uses 2000): agreement with Python is pinned by ``tests/page_cases.json``;
+  exact_effects` uses 2000);
+- rates with a Normal prior on log OR: the 2-D quadrature of
+  :mod:`bayes_netlm.modeling.rates_logor`, the same nodes and rule (the run's headline);
+  agreement with Python is pinned by ``tests/page_cases.json`` for both rate priors;
 - Weibull fits: the reference prior's posterior draws of log HR(t_ref) reweighted to the chosen
   prior with Pareto-smoothed importance sampling, a line-by-line port of ArviZ's ``psislw``
   (``r_eff = 1``, as :func:`bayes_netlm.sensitivity.grid.reweight`), with k-hat and the weights'
   ESS shown and "refit needed" past k-hat 0.7 or below 400 effective draws.
 
-Log-OR rate priors have no closed form; their cards show the Beta alternative and say so.
+Only the numbers a reader meets first are computed before the page is interactive (the closed-form
+hazard ratios); the rest follow in idle time, a card first when it scrolls into view.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bayes_netlm.analyses.published import PublishedAnalysis
+from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.priors import (
     DEFAULT_PRIOR_FILE,
     BetaPrior,
     ClinicalThresholds,
     PriorCatalog,
+    RatePrior,
     load_prior_catalog,
 )
 from bayes_netlm.spec import SensitivitySpec
@@ -47,6 +54,7 @@ __all__ = [
     "calculator_html",
     "interactive_section",
     "page_data",
+    "rate_entry",
     "weibull_entry",
     "write_calculator",
 ]
@@ -79,22 +87,30 @@ def _clinical(clinical: ClinicalThresholds) -> dict[str, Any]:
     }
 
 
-def _rate_prior(prior: object) -> dict[str, Any]:
+def _rate_prior(prior: RatePrior) -> dict[str, Any]:
     if isinstance(prior, BetaPrior):
         return {"kind": "beta", "a": prior.a, "b": prior.b, "text": str(prior)}
-    return {"kind": "logor", "text": str(prior)}
+    return {"kind": "logor", "mean": prior.mean, "sd": prior.sd, "text": str(prior)}
 
 
 def _catalog_data(catalog: PriorCatalog) -> dict[str, Any]:
-    """Prior sets (log HR part) and every Beta rate prior the catalogue names."""
+    """Prior sets (log HR part), rate priors and the baseline that goes with a log-OR prior.
+
+    Rate priors: every set's, and every rates-only set's prior for all outcomes; the baseline is
+    the prior of the reference group's log odds.
+    """
     sets = [{"name": n, "log_hr": [s.log_hr.mean, s.log_hr.sd]} for n, s in catalog.sets.items()]
-    beta = {
-        n: _rate_prior(s.rates) for n, s in catalog.sets.items() if isinstance(s.rates, BetaPrior)
-    }
+    rate_priors = {n: _rate_prior(s.rates) for n, s in catalog.sets.items()}
     for name, rate_set in catalog.rate_priors.items():
-        if isinstance(rate_set.default, BetaPrior):
-            beta[name] = _rate_prior(rate_set.default)
-    return {"prior_sets": sets, "beta_priors": beta, "clinical": _clinical(catalog.clinical)}
+        if rate_set.default is not None:
+            rate_priors[name] = _rate_prior(rate_set.default)
+    baseline = catalog.logit_reference
+    return {
+        "prior_sets": sets,
+        "rate_priors": rate_priors,
+        "baseline": [baseline.mean, baseline.sd],
+        "clinical": _clinical(catalog.clinical),
+    }
 
 
 def weibull_entry(
@@ -111,6 +127,20 @@ def weibull_entry(
         "prior_name": prior_name,
         "prior": list(prior),
         "draws": [round(float(d), 7) for d in flat],
+    }
+
+
+def rate_entry(
+    evidence: RateEvidence, priors: Mapping[str, RatePrior], prior_name: str
+) -> dict[str, Any]:
+    """One rate comparison for the page: count intervals, its priors, the one shown first."""
+    return {
+        "name": evidence.name,
+        "label": evidence.label,
+        "index": [evidence.index.low, evidence.index.high, evidence.index.n],
+        "reference": [evidence.reference.low, evidence.reference.high, evidence.reference.n],
+        "priors": {n: _rate_prior(p) for n, p in priors.items()},
+        "prior": prior_name,
     }
 
 
@@ -150,15 +180,7 @@ def page_data(
         for e in analysis.hr_evidence
     ]
     rates = [
-        {
-            "name": r.name,
-            "label": r.label,
-            "index": [r.index.low, r.index.high, r.index.n],
-            "reference": [r.reference.low, r.reference.high, r.reference.n],
-            "priors": {n: _rate_prior(p) for n, p in analysis.rate_priors.get(r.name, {}).items()},
-            "prior": reference,
-        }
-        for r in analysis.study.rates
+        rate_entry(r, analysis.rate_priors.get(r.name, {}), reference) for r in analysis.study.rates
     ]
     grid = (sensitivity.prior_means, sensitivity.prior_sds) if sensitivity else DEFAULT_GRID
     weibull = _weibull_data(survival, catalog, reference) if survival is not None else []
@@ -188,8 +210,10 @@ def interactive_section(data: dict[str, Any]) -> str:
         f"<style>{PAGE_STYLE}</style>\n"
         '<h2 id="interactive">Move the prior: every number recomputed in this page</h2>\n'
         "<p>Choose a prior set, type a Normal prior on log HR, or say where you are 95 % sure the "
-        "HR lies; the numbers and heat maps follow. Summary-level HRs and rates are exact "
-        "(Normal-Normal; Beta mixture over the counts the rounding allows). Weibull fits are "
+        "HR lies; the numbers and heat maps follow. Summary-level HRs and rates are computed "
+        "without sampling: Normal-Normal; for rates a Beta prior on each rate (a Beta mixture over "
+        "the counts the rounding allows) or a Normal prior on log OR (the posterior by 2-D "
+        "quadrature, as the run's tables). Weibull fits are "
         "reweighted from their posterior draws by Pareto-smoothed importance sampling, with "
         "k-hat shown; past 0.7 the page says a refit is needed. The heat maps show "
         "P(HR &lt; x) over prior median and SD, the current prior circled and the tipping "

@@ -44,6 +44,9 @@ EFFECT_XLABELS = {
     "rd": RD_XLABEL,
 }
 MAX_RANK_FITS = 4
+#: legend of the headline rows: a closed form (Normal-Normal, Beta mixture) or a deterministic
+#: quadrature (log-OR priors, the marginalised Weibull shape), never Monte Carlo
+EXACT_LABEL = "Exact (closed form or quadrature)"
 
 
 def _headless_backend() -> None:
@@ -283,9 +286,9 @@ def forest_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Exact closed-form rows (the headline) are filled dark squares with thick lines; MCMC rows
-        (the check) small open circles beneath them, red if that fit did not converge. Without a
-        closed form the MCMC row is drawn as the headline.
+        Exact rows (closed form or quadrature: the headline) are filled dark squares with thick
+        lines; MCMC rows (the check) small open circles beneath them, red if that fit did not
+        converge. Without an exact row the MCMC row is drawn as the headline.
 
     Raises
     ------
@@ -318,7 +321,7 @@ def forest_figure(
                 "MCMC, NOT CONVERGED"
                 if failed
                 else (
-                    ("Exact closed form" if row["method"] == "exact" else "MCMC (no closed form)")
+                    (EXACT_LABEL if row["method"] == "exact" else "MCMC (no closed form)")
                     if headline
                     else "MCMC check"
                 )

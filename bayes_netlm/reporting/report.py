@@ -149,10 +149,10 @@ def _rates_section(analysis: PublishedAnalysis) -> str:
     out = ['<h2 id="rates">Rates (binary outcomes and characteristics)</h2>']
     out.append(
         "<p>RD = rate(cystic) − rate(solid); RR and OR compare cystic with solid. Effects are "
-        "posterior medians with 95 % credible intervals. Where an exact closed form exists "
-        "(independent Beta priors: a Beta mixture) it is the headline (bold) and the MCMC value, "
-        "with its Monte Carlo standard error, is the check beneath it; log-OR priors have no "
-        "closed form, so their MCMC value is the headline with its MCSE. The rounding of "
+        "posterior medians with 95 % credible intervals. The headline (bold) is computed without "
+        "sampling: for independent Beta priors the exact Beta-mixture posterior, for log-OR "
+        "priors (no closed form) a deterministic 2-D quadrature of the posterior; the MCMC "
+        "value, with its Monte Carlo standard error, is the check beneath it. The rounding of "
         "published percentages is handled in the model.</p>"
     )
     if rates.empty:
@@ -196,7 +196,8 @@ def _prior_dependence(rows: pd.DataFrame, clinical: ClinicalThresholds) -> str:
             "much with the prior rests on the prior, not on the data."
         )
     return (
-        "<p><b>Prior dependence, side by side</b> (exact Beta-mixture values where they exist; "
+        "<p><b>Prior dependence, side by side</b> (the headline values: Beta mixture or log-OR "
+        "quadrature; "
         "vague = flat Beta(1, 1), jeffreys = Beta(½, ½), informative = published rates after "
         "liver resection for neuroendocrine liver metastases, sources in "
         f"<code>models/prior_sets.toml</code>).{spread}</p>" + html_table(header, body)

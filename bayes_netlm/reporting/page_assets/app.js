@@ -1,5 +1,8 @@
 // The interactive page: one card per analysis, each with its prior control; every number is
 // recomputed in the page (stats.js) when a control moves. Data: <script id="page-data">.
+// At load only the closed-form hazard-ratio numbers are computed before the page is interactive;
+// the rest (PSIS of the Weibull draws, rate posteriors, heat maps) runs in idle time, a card
+// first when it scrolls into view (Scheduler below).
 "use strict";
 (() => {
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
@@ -25,6 +28,53 @@
     ["p_rd_above_0", "P(RD > 0)"], ["p_rd_above_important", `P(RD > ${C.rd_important})`],
     ["p_rd_below_minus_important", `P(RD < −${C.rd_important})`],
     ["p_rd_equivalent", `P(|RD| < ${C.rd_equivalence})`], ["p_rr_below_1", "P(RR < 1)"]];
+
+  // ----- scheduling: numbers and maps not needed at once are computed when the browser is idle;
+  // a card that scrolls into view is computed first. Tasks are keyed by card and kind, so a
+  // card queued twice is computed once.
+  const Scheduler = (() => {
+    const queue = new Map(); // key -> {card, kind}
+    const visible = new Set();
+    let pending = false;
+    const idle = window.requestIdleCallback ? (f) => window.requestIdleCallback(f, { timeout: 200 })
+      : (f) => setTimeout(() => f({ timeRemaining: () => 8, didTimeout: false }), 1);
+    let busy = 0; // ms spent in deferred tasks, for the benchmark
+    function run(task) {
+      const t0 = performance.now();
+      if (task.kind === "numbers") { task.card.update(); task.card.el.dataset.computed = "1"; } else task.card.drawMap();
+      busy += performance.now() - t0;
+      document.body.dataset.deferredMs = String(busy);
+    }
+    function take() {
+      for (const [key, task] of queue) if (visible.has(task.card.el)) { queue.delete(key); return task; }
+      const [key, task] = queue.entries().next().value;
+      queue.delete(key);
+      return task;
+    }
+    function pump(deadline) {
+      pending = false;
+      while (queue.size && (deadline.timeRemaining() > 1 || deadline.didTimeout)) run(take());
+      if (queue.size) { pending = true; idle(pump); return; }
+      if (!document.body.dataset.completeMs) document.body.dataset.completeMs = String(performance.now());
+      document.body.dataset.complete = "1";
+    }
+    const observer = window.IntersectionObserver ? new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) { visible.delete(e.target); continue; }
+        visible.add(e.target);
+        for (const [key, task] of queue) if (task.card.el === e.target && task.kind === "numbers") { queue.delete(key); run(task); }
+      }
+    }, { rootMargin: "200px" }) : null;
+    return {
+      observe: (card) => { if (observer) observer.observe(card.el); },
+      later(card, kind) {
+        queue.set(`${cards.indexOf(card)}|${kind}`, { card, kind });
+        document.body.dataset.complete = "0";
+        if (!pending) { pending = true; idle(pump); }
+      },
+    };
+  })();
+  function addCard(card) { cards.push(card); Scheduler.observe(card); return card; }
 
   function table(rows) {
     return "<table><tbody>" + rows.map(([q, label]) =>
@@ -129,9 +179,8 @@
           `P(HR < ${G.x}) = ${prob(m, s).toFixed(3)}` };
       Heatmap.draw(canvas, spec);
     };
+    const entry = addCard({ el: card, update, drawMap, global: true, eager: true, set: (o) => Object.assign(a, o) });
     control.onchange = () => { update(); drawMap(); };
-    const entry = { update, drawMap, set: (o) => Object.assign(a, o) };
-    cards.push(entry);
     return entry;
   }
 
@@ -144,7 +193,12 @@
     card.insertAdjacentHTML("beforeend", table([...HR_ROWS, ["khat", "Pareto k-hat"], ["ess", "ESS of the weights"]]) +
       '<p class="psis-status"></p><div class="map"><canvas></canvas><div class="readout">hover a cell</div></div>');
     const draws = Float64Array.from(a.draws);
-    const rw = (m, s) => BNL.reweight(draws, a.prior[0], a.prior[1], m, s);
+    const weights = new Map(); // "mean|sd" -> PSIS weights: each prior reweighted once
+    const rw = (m, s) => {
+      const key = `${m}|${s}`;
+      if (!weights.has(key)) weights.set(key, BNL.reweight(draws, a.prior[0], a.prior[1], m, s));
+      return weights.get(key);
+    };
     const update = () => {
       const [m, s] = control.get();
       if (!(s > 0) || !Number.isFinite(m)) return;
@@ -161,12 +215,6 @@
         : "REFIT NEEDED: k-hat > 0.7 or fewer than 400 effective draws; the numbers above are not reliable for this prior. Refit with bayes-netlm survival or the run's sensitivity grid.";
       card.dataset.reliable = String(ok);
     };
-    const cache = new Map();
-    const cell = (m, s) => {
-      const key = `${m}|${s}`;
-      if (!cache.has(key)) cache.set(key, rw(m, s));
-      return cache.get(key);
-    };
     const canvas = card.querySelector("canvas"), readout = card.querySelector(".readout");
     let spec = null;
     Heatmap.attach(canvas, readout, () => spec);
@@ -175,7 +223,7 @@
       if (!ms.length) return;
       const lx = Math.log(G.x), cells = [];
       for (const m of ms) for (const s of ss) {
-        const r = cell(m, s);
+        const r = rw(m, s);
         cells.push({ m, s, p: BNL.weightedBelow(draws, r.w, lx), khat: r.khat, ok: BNL.reliable(r) });
       }
       const contour = [];
@@ -205,44 +253,81 @@
         } };
       Heatmap.draw(canvas, spec);
     };
-    control.onchange = () => { update(); drawMap(); };
-    cards.push({ update, drawMap });
+    const entry = addCard({ el: card, update, drawMap, global: true, eager: false });
+    control.onchange = () => { update(); Scheduler.later(entry, "map"); };
   }
 
-  // ----- rates: Beta priors, exact Beta-mixture posterior
+  // ----- rates: a Beta prior on each rate (exact Beta mixture) or a Normal prior on log OR
+  // (2-D quadrature), as the run's tables
   function rateCard(parent, a, id) {
     const card = el("div", { class: "card", id }, `<h4>${a.label}</h4><p class="data-line"></p>`);
     parent.append(card);
-    const names = Object.keys(a.priors || {});
+    const priors = a.priors || {}, names = Object.keys(priors), [m0, s0] = DATA.baseline;
     const box = el("div", { class: "prior" }, `<label>Prior <select class="prior-set">${names.map((n) =>
-      `<option value="${n}">${n}: ${a.priors[n].text}</option>`).join("")}<option value="custom">custom Beta</option></select></label>
-      <label>Beta a <input class="beta-a" size="6"></label><label>b <input class="beta-b" size="6"></label>
-      <span class="logor-note"></span>`);
+      `<option value="${n}">${n}: ${priors[n].text}</option>`).join("")}<option value="custom">custom Beta</option>
+      <option value="custom-logor">custom log-OR</option></select></label>
+      <span class="beta-inputs"><label>Beta a <input class="beta-a" size="6"></label><label>b <input class="beta-b" size="6"></label></span>
+      <span class="logor-inputs"><label>mean log OR <input class="logor-mean" size="6"></label>
+      <label>SD <input class="logor-sd" size="6"></label> or 95 % sure OR is between
+      <input class="or-lo" size="5"> and <input class="or-hi" size="5"></span>
+      <p class="method-line"></p>`);
     card.append(box);
     card.insertAdjacentHTML("beforeend", table(RATE_ROWS));
-    const sel = box.querySelector(".prior-set"), ia = box.querySelector(".beta-a"), ib = box.querySelector(".beta-b");
-    const note = box.querySelector(".logor-note");
-    const setTo = (n) => {
-      const p = a.priors[n];
-      note.textContent = "";
-      if (p && p.kind === "beta") { ia.value = String(p.a); ib.value = String(p.b); }
-      if (p && p.kind === "logor") note.textContent = `${p.text} has no closed form; the run's MCMC value is in the tables below. Showing a Beta prior instead.`;
+    const q = (c) => box.querySelector("." + c);
+    const sel = q("prior-set"), method = q("method-line");
+    let kind = "beta";
+    const fillOrRange = () => {
+      q("or-lo").value = Math.exp(num(q("logor-mean").value) - BNL.Z95 * num(q("logor-sd").value)).toPrecision(3);
+      q("or-hi").value = Math.exp(num(q("logor-mean").value) + BNL.Z95 * num(q("logor-sd").value)).toPrecision(3);
     };
-    if (names.length) { sel.value = names.includes(a.prior) ? a.prior : names[0]; setTo(sel.value); } else { sel.value = "custom"; ia.value = "1"; ib.value = "1"; }
+    const setKind = (k) => {
+      kind = k;
+      q("beta-inputs").hidden = k !== "beta";
+      q("logor-inputs").hidden = k !== "logor";
+      method.textContent = k === "beta"
+        ? "Beta(a, b) on each rate: the exact posterior, a mixture of Betas over the counts the rounding allows."
+        : `Normal prior on log OR, logit of the reference rate ~ N(${m0}, ${s0}): the posterior by 2-D quadrature (the run's headline for log-OR priors).`;
+    };
+    const setTo = (n) => {
+      const p = priors[n];
+      if (!p) return;
+      if (p.kind === "beta") { q("beta-a").value = String(p.a); q("beta-b").value = String(p.b); }
+      if (p.kind === "logor") { q("logor-mean").value = String(p.mean); q("logor-sd").value = String(p.sd); fillOrRange(); }
+      setKind(p.kind);
+    };
+    q("beta-a").value = "1"; q("beta-b").value = "1"; q("logor-mean").value = "0"; q("logor-sd").value = "1"; fillOrRange();
+    if (names.length) { sel.value = names.includes(a.prior) ? a.prior : names[0]; setTo(sel.value); } else { sel.value = "custom"; setKind("beta"); }
     const update = () => {
-      const ai = num(ia.value), bi = num(ib.value);
       const [il, ih, n1] = a.index, [rl, rh, n0] = a.reference;
       card.querySelector(".data-line").textContent =
         `counts ${il === ih ? il : il + "–" + ih} of ${n1} vs ${rl === rh ? rl : rl + "–" + rh} of ${n0}`;
-      if (!(ai > 0 && bi > 0) || !(n1 > 0 && n0 > 0) || !(il <= ih && rl <= rh)) return;
-      const v = BNL.rateSummary(BNL.betaMixture(ai, bi, il, ih, n1), BNL.betaMixture(ai, bi, rl, rh, n0), C);
-      show(card, v, ["rd", "rr", "or"], (q) => (q === "rd" ? 3 : 2));
+      if (!(n1 > 0 && n0 > 0) || !(il <= ih && rl <= rh)) return;
+      let v = null;
+      if (kind === "beta") {
+        const ai = num(q("beta-a").value), bi = num(q("beta-b").value);
+        if (ai > 0 && bi > 0) v = BNL.rateSummary(BNL.betaMixture(ai, bi, il, ih, n1), BNL.betaMixture(ai, bi, rl, rh, n0), C);
+      } else {
+        const m = num(q("logor-mean").value), s = num(q("logor-sd").value);
+        if (Number.isFinite(m) && s > 0) v = BNL.logorSummary([m, s], DATA.baseline, a.index, a.reference, C);
+      }
+      if (v) show(card, v, ["rd", "rr", "or"], (k) => (k === "rd" ? 3 : 2));
+      card.dataset.kind = kind;
     };
-    sel.addEventListener("change", () => { setTo(sel.value); update(); });
-    for (const i of [ia, ib]) i.addEventListener("input", () => { sel.value = "custom"; update(); });
-    const entry = { update, drawMap: () => {}, set: (o) => Object.assign(a, o) };
-    cards.push(entry);
-    return entry;
+    sel.addEventListener("change", () => {
+      if (sel.value === "custom") setKind("beta"); else if (sel.value === "custom-logor") setKind("logor"); else setTo(sel.value);
+      update();
+    });
+    for (const c of ["beta-a", "beta-b"]) q(c).addEventListener("input", () => { sel.value = "custom"; setKind("beta"); update(); });
+    for (const c of ["logor-mean", "logor-sd"]) q(c).addEventListener("input", () => { sel.value = "custom-logor"; setKind("logor"); fillOrRange(); update(); });
+    for (const c of ["or-lo", "or-hi"]) q(c).addEventListener("input", () => {
+      const lo = num(q("or-lo").value), hi = num(q("or-hi").value);
+      if (!(lo > 0 && hi > lo)) return;
+      const p = BNL.fromRange(lo, hi);
+      sel.value = "custom-logor"; setKind("logor");
+      q("logor-mean").value = p.mean.toPrecision(6); q("logor-sd").value = p.sd.toPrecision(6);
+      update();
+    });
+    return addCard({ el: card, update, drawMap: () => {}, global: false, eager: false, set: (o) => Object.assign(a, o) });
   }
 
   // ----- your own study (the calculator): HR + CI, HR + p, medians + p, or two counts
@@ -260,7 +345,7 @@
     parent.append(form);
     const q = (c) => form.querySelector("." + c);
     const hr = hrCard(parent, { label: "Your study: hazard ratio", estimate: NaN, se: NaN }, "card-study-hr");
-    const rate = rateCard(parent, { label: "Your study: rates", index: [0, 0, 0], reference: [0, 0, 0], priors: DATA.beta_priors }, "card-study-rates");
+    const rate = rateCard(parent, { label: "Your study: rates", index: [0, 0, 0], reference: [0, 0, 0], priors: DATA.rate_priors }, "card-study-rates");
     const readHr = () => {
       const kind = q("kind").value, err = q("study-error");
       let d = null;
@@ -296,7 +381,8 @@
       const hi = num(box.querySelector("#rope-hi").value), lv = num(box.querySelector("#level").value);
       if (!(x > 0 && lo > 0 && hi > lo && lv > 0 && lv < 1)) return;
       Object.assign(G, { x, rope: [lo, hi], level: lv });
-      for (const c of cards) { c.update(); c.drawMap(); }
+      // the numbers at once (closed forms; PSIS weights are cached per prior), the maps when idle
+      for (const c of cards) if (c.global) { c.update(); Scheduler.later(c, "map"); }
     });
   }
 
@@ -306,8 +392,9 @@
   for (const a of DATA.weibull) weibullCard(root, a);
   for (const a of DATA.rates) rateCard(root, a, `card-rates-${a.name}`);
   studyCards(root);
-  for (const c of cards) c.update();
+  for (const c of cards) if (c.eager) { c.update(); c.el.dataset.computed = "1"; }
   document.body.dataset.interactiveMs = String(performance.now()); // since navigation start
-  setTimeout(() => { for (const c of cards) c.drawMap(); document.body.dataset.mapsDrawn = "1"; }, 0);
+  for (const c of cards) if (!c.eager) Scheduler.later(c, "numbers");
+  for (const c of cards) Scheduler.later(c, "map");
   window.BNL = BNL;
 })();

@@ -1,8 +1,10 @@
-// Closed forms and PSIS for the interactive page: the same formulas as the Python package.
+// Closed forms, quadratures and PSIS for the interactive page: the same formulas as the Python package.
 // Normal-Normal conjugate posterior of log HR (modeling/hazard_ratio.py conjugate_posterior);
 // Beta-mixture posterior of an interval-censored count (modeling/rates.py beta_mixture_posterior)
 // and RD/RR/OR probabilities by Gauss-Legendre quadrature over the reference rate's quantiles
 // (modeling/rates.py exact_effects, here with GL_NODES nodes instead of 2000);
+// the log-OR rate model's posterior by 2-D quadrature (modeling/rates_logor.py, the same rule
+// and constants, step by step); summaries from P(effect <= c) (modeling/rate_effects.py);
 // Pareto-smoothed importance weights (arviz_stats psislw, as used by sensitivity/grid.py reweight).
 "use strict";
 const BNL = (() => {
@@ -10,6 +12,10 @@ const BNL = (() => {
   const GL_NODES = 256;
   const KHAT_MAX = 0.7;
   const ESS_MIN = 400;
+  // modeling/rates_logor.py
+  const LOGOR = { PRIOR_SDS: 10, SUPPORT_DROP: 30, LOCATE_POINTS: 101, LOCATE_ROUNDS: 4,
+    OUTER_PANELS: 16, OUTER_PANEL_NODES: 8, SCAN_POINTS: 129, PANELS: 24, PANEL_NODES: 8,
+    GRADING: 0.2, GRADED_LEVELS: 6 };
 
   // Standard Normal CDF, Hart (1968) as given by West (2005): double precision.
   function normCdf(x) {
@@ -151,17 +157,50 @@ const BNL = (() => {
     for (let i = 0; i < mix.w.length; i++) s += mix.w[i] * betainc(mix.comps[i][0], mix.comps[i][1], x);
     return s;
   }
-  function mixPpf(mix, q) {
-    let lo = 0, hi = 1;
-    for (let i = 0; i < 52; i++) {
-      const mid = (lo + hi) / 2;
-      if (mixCdf(mix, mid) < q) lo = mid; else hi = mid;
+  // Brent's method as scipy.optimize.brentq (xtol absolute, rtol = 4 eps): the root of f in
+  // [a, b], f(a) and f(b) of opposite signs.
+  function brentq(f, a, b, xtol) {
+    const rtol = 8.881784197001252e-16;
+    let xpre = a, xcur = b, xblk = 0, fblk = 0, spre = 0, scur = 0;
+    let fpre = f(xpre), fcur = f(xcur);
+    if (fpre === 0) return xpre;
+    if (fcur === 0) return xcur;
+    if ((fpre > 0) === (fcur > 0)) return NaN;
+    for (let i = 0; i < 200; i++) {
+      if (fpre !== 0 && fcur !== 0 && (fpre > 0) !== (fcur > 0)) {
+        xblk = xpre; fblk = fpre; spre = scur = xcur - xpre;
+      }
+      if (Math.abs(fblk) < Math.abs(fcur)) {
+        xpre = xcur; xcur = xblk; xblk = xpre;
+        fpre = fcur; fcur = fblk; fblk = fpre;
+      }
+      const delta = (xtol + rtol * Math.abs(xcur)) / 2, sbis = (xblk - xcur) / 2;
+      if (fcur === 0 || Math.abs(sbis) < delta) return xcur;
+      if (Math.abs(spre) > delta && Math.abs(fcur) < Math.abs(fpre)) {
+        let stry;
+        if (xpre === xblk) {
+          stry = -fcur * (xcur - xpre) / (fcur - fpre);
+        } else {
+          const dpre = (fpre - fcur) / (xpre - xcur), dblk = (fblk - fcur) / (xblk - xcur);
+          stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre));
+        }
+        if (2 * Math.abs(stry) < Math.min(Math.abs(spre), 3 * Math.abs(sbis) - delta)) {
+          spre = scur; scur = stry;
+        } else { spre = sbis; scur = sbis; }
+      } else { spre = sbis; scur = sbis; }
+      xpre = xcur; fpre = fcur;
+      xcur += Math.abs(scur) > delta ? scur : (sbis > 0 ? delta : -delta);
+      fcur = f(xcur);
     }
-    return (lo + hi) / 2;
+    return xcur;
   }
-  let glCache = null;
-  function gaussLegendre(n) { // nodes and weights on [-1, 1] by Newton iteration
-    if (glCache && glCache.n === n) return glCache;
+  function mixPpf(mix, q, lo = 0) { // quantile: the root of the mixture CDF at q, above lo
+    if (q <= 0) return 0;
+    return brentq((x) => mixCdf(mix, x) - q, lo, 1, 1e-15);
+  }
+  const glCache = new Map();
+  function gaussLegendre(n) { // nodes and weights on [-1, 1] by Newton iteration, computed once per n
+    if (glCache.has(n)) return glCache.get(n);
     const x = new Float64Array(n), w = new Float64Array(n);
     for (let i = 0; i < Math.ceil(n / 2); i++) {
       let z = Math.cos(Math.PI * (i + 0.75) / (n + 0.5)), pp = 0;
@@ -175,49 +214,241 @@ const BNL = (() => {
       x[i] = -z; x[n - 1 - i] = z;
       w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * pp * pp);
     }
-    glCache = { n, x, w };
-    return glCache;
+    const rule = { n, x, w };
+    glCache.set(n, rule);
+    return rule;
   }
-  function boundary(effect, c, x) {
+  // The index rate at which the effect equals c when the reference rate is x, and the reference
+  // rate at which it does when the index rate is y (modeling/rate_effects.py).
+  function indexBoundary(effect, c, x) {
     if (effect === "rd") return x + c;
     if (effect === "rr") return c * x;
     return c * x / (1 - x + c * x);
   }
+  function referenceBoundary(effect, c, y) {
+    if (effect === "rd") return y - c;
+    if (effect === "rr") return y / c;
+    return y / (y + c * (1 - y));
+  }
   // P(effect <= c) = integral over u of F_index(boundary(c, F_ref^-1(u))) du.
   function effectIntegral(index, reference) {
     const gl = gaussLegendre(GL_NODES);
-    const q = Array.from(gl.x, (x) => mixPpf(reference, (x + 1) / 2));
-    const below = (effect, c) => {
+    const q = new Float64Array(GL_NODES);
+    let lo = 0;
+    for (let j = 0; j < GL_NODES; j++) { q[j] = mixPpf(reference, (gl.x[j] + 1) / 2, lo); lo = q[j]; }
+    return (effect, c) => {
       let s = 0;
-      for (let j = 0; j < q.length; j++) s += gl.w[j] / 2 * mixCdf(index, boundary(effect, c, q[j]));
+      for (let j = 0; j < GL_NODES; j++) s += gl.w[j] / 2 * mixCdf(index, indexBoundary(effect, c, q[j]));
       return s;
     };
-    const quantile = (effect, p) => {
-      let lo = effect === "rd" ? -1 : -40, hi = effect === "rd" ? 1 : 40;
-      const f = effect === "rd" ? (c) => c : Math.exp;
-      for (let i = 0; i < 48; i++) { // interval below 1e-12 on [-40, 40]
-        const mid = (lo + hi) / 2;
-        if (below(effect, f(mid)) < p) lo = mid; else hi = mid;
-      }
-      return f((lo + hi) / 2);
-    };
-    return { below, quantile };
   }
-  function rateSummary(index, reference, clinical) {
-    const it = effectIntegral(index, reference);
+  // RD, RR, OR summaries from below(effect, c) = P(effect <= c) (modeling/rate_effects.py).
+  function effectQuantile(below, effect, p) {
+    if (effect === "rd") return brentq((c) => below(effect, c) - p, -1, 1, 1e-10);
+    return Math.exp(brentq((u) => below(effect, Math.exp(u)) - p, -40, 40, 1e-10));
+  }
+  function effectSummary(below, clinical) {
     const out = {};
     for (const effect of ["rd", "rr", "or"]) {
-      out[effect] = it.quantile(effect, 0.5);
-      out[effect + "_lower"] = it.quantile(effect, 0.025);
-      out[effect + "_upper"] = it.quantile(effect, 0.975);
+      out[effect] = effectQuantile(below, effect, 0.5);
+      out[effect + "_lower"] = effectQuantile(below, effect, 0.025);
+      out[effect + "_upper"] = effectQuantile(below, effect, 0.975);
     }
     const imp = clinical.rd_important, eq = clinical.rd_equivalence;
-    out.p_rd_above_0 = 1 - it.below("rd", 0);
-    out.p_rd_above_important = 1 - it.below("rd", imp);
-    out.p_rd_below_minus_important = it.below("rd", -imp);
-    out.p_rd_equivalent = it.below("rd", eq) - it.below("rd", -eq);
-    out.p_rr_below_1 = it.below("rr", 1);
+    out.p_rd_above_0 = 1 - below("rd", 0);
+    out.p_rd_above_important = 1 - below("rd", imp);
+    out.p_rd_below_minus_important = below("rd", -imp);
+    out.p_rd_equivalent = below("rd", eq) - below("rd", -eq);
+    out.p_rr_below_1 = below("rr", 1);
     return out;
+  }
+  function rateSummary(index, reference, clinical) {
+    return effectSummary(effectIntegral(index, reference), clinical);
+  }
+
+  // ----- log-OR prior: u = logit p_reference ~ N(m0, s0), w = log OR ~ N(mu, sigma), interval-
+  // censored counts; the posterior by the 2-D quadrature of modeling/rates_logor.py.
+  const expit = (x) => 1 / (1 + Math.exp(-x));
+  const logit = (p) => Math.log(p / (1 - p));
+  function intervalCount(low, high, n) { // log P(low <= K <= high | logit p = v)
+    const ks = [], lc = [];
+    for (let k = low; k <= high; k++) { ks.push(k); lc.push(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)); }
+    const m = ks.length, mid = ((low + high) / 2 + 0.5) / (n + 1);
+    const loglik = (v) => {
+      const softplus = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+      if (m === 1) return lc[0] + ks[0] * v - n * softplus;
+      let top = -Infinity;
+      for (let i = 0; i < m; i++) { const t = lc[i] + ks[i] * v; if (t > top) top = t; }
+      let sum = 0;
+      for (let i = 0; i < m; i++) sum += Math.exp(lc[i] + ks[i] * v - top);
+      return top + Math.log(sum) - n * softplus;
+    };
+    return { loglik, information: n * mid * (1 - mid),
+      logitRange: [logit((low + 0.5) / (n + 1)), logit((high + 0.5) / (n + 1))] };
+  }
+  function linspace(a, b, n) {
+    const out = new Float64Array(n), step = (b - a) / (n - 1);
+    for (let i = 0; i < n; i++) out[i] = i * step + a;
+    out[n - 1] = b;
+    return out;
+  }
+  function within(flags, grid) { // the grid's span of the true flags, one step added each side
+    let first = -1, last = -1;
+    for (let i = 0; i < flags.length; i++) if (flags[i]) { if (first < 0) first = i; last = i; }
+    return [grid[Math.max(first - 1, 0)], grid[Math.min(last + 1, grid.length - 1)]];
+  }
+  function gaussOn(edges, n) { // n-point Gauss-Legendre on each interval between edges
+    const gl = gaussLegendre(n), k = edges.length - 1;
+    const x = new Float64Array(k * n), w = new Float64Array(k * n);
+    for (let i = 0; i < k; i++) {
+      const half = (edges[i + 1] - edges[i]) / 2;
+      for (let j = 0; j < n; j++) { x[i * n + j] = edges[i] + half * (gl.x[j] + 1); w[i * n + j] = half * gl.w[j]; }
+    }
+    return { x, w };
+  }
+  function interp(x, xp, fp) { // numpy.interp: linear, clamped at the ends
+    if (x <= xp[0]) return fp[0];
+    const last = xp.length - 1;
+    if (x >= xp[last]) return fp[last];
+    let lo = 0, hi = last;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (xp[mid] <= x) lo = mid; else hi = mid; }
+    return (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo]) * (x - xp[lo]) + fp[lo];
+  }
+  function logorPosterior(prior, baseline, index, reference) {
+    // prior, baseline: [mean, sd]; index, reference: [low, high, n]
+    const K = LOGOR, [mu, sigma] = prior, [m0, s0] = baseline;
+    const idx = intervalCount(...index), ref = intervalCount(...reference);
+    const outerIndex = 1 / (s0 * s0 + sigma * sigma) + idx.information > 1 / (s0 * s0) + ref.information;
+    const outerPart = outerIndex ? (s) => idx.loglik(s)
+      : (s) => normLogPdf(s, m0, s0) + ref.loglik(s);
+    const innerPart = outerIndex
+      ? (s, w) => normLogPdf(w, mu, sigma) + normLogPdf(s - w, m0, s0) + ref.loglik(s - w)
+      : (s, w) => normLogPdf(w, mu, sigma) + idx.loglik(s + w);
+    // support
+    const [rLo, rHi] = ref.logitRange, [iLo, iHi] = idx.logitRange;
+    const [centre, spread, dLo, dHi] = outerIndex ? [m0 + mu, Math.hypot(s0, sigma), iLo, iHi] : [m0, s0, rLo, rHi];
+    let sLo = Math.min(centre - K.PRIOR_SDS * spread, dLo - 1), sHi = Math.max(centre + K.PRIOR_SDS * spread, dHi + 1);
+    let wLo = Math.min(mu - K.PRIOR_SDS * sigma, iLo - rHi - 1), wHi = Math.max(mu + K.PRIOR_SDS * sigma, iHi - rLo + 1);
+    const P = K.LOCATE_POINTS, f = new Float64Array(P * P);
+    for (let round = 0; round < K.LOCATE_ROUNDS; round++) {
+      const sg = linspace(sLo, sHi, P), wg = linspace(wLo, wHi, P);
+      let top = -Infinity;
+      for (let i = 0; i < P; i++) {
+        const o = outerPart(sg[i]);
+        for (let j = 0; j < P; j++) { const v = o + innerPart(sg[i], wg[j]); f[i * P + j] = v; if (v > top) top = v; }
+      }
+      const rows = new Uint8Array(P), cols = new Uint8Array(P);
+      for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) if (f[i * P + j] >= top - K.SUPPORT_DROP) { rows[i] = 1; cols[j] = 1; }
+      [sLo, sHi] = within(rows, sg);
+      [wLo, wHi] = within(cols, wg);
+    }
+    // outer rule, inner windows
+    const edges = linspace(sLo, sHi, K.OUTER_PANELS + 1);
+    const outer = gaussOn(edges, K.OUTER_PANEL_NODES), N = outer.x.length;
+    const scan = linspace(wLo, wHi, K.SCAN_POINTS);
+    const winLo = new Float64Array(N), winHi = new Float64Array(N), outerLog = new Float64Array(N);
+    const cond = new Float64Array(K.SCAN_POINTS), flags = new Uint8Array(K.SCAN_POINTS);
+    for (let i = 0; i < N; i++) {
+      let top = -Infinity;
+      for (let j = 0; j < K.SCAN_POINTS; j++) { cond[j] = innerPart(outer.x[i], scan[j]); if (cond[j] > top) top = cond[j]; }
+      for (let j = 0; j < K.SCAN_POINTS; j++) flags[j] = cond[j] >= top - K.SUPPORT_DROP ? 1 : 0;
+      [winLo[i], winHi[i]] = within(flags, scan);
+      outerLog[i] = outerPart(outer.x[i]);
+    }
+    // inner rule: masses of each node's panels, normalised, summed cumulatively
+    const PN = K.PANEL_NODES, gl = gaussLegendre(PN);
+    const logMass = new Float64Array(N * K.PANELS * PN);
+    let top = -Infinity;
+    for (let i = 0; i < N; i++) {
+      const width = winHi[i] - winLo[i];
+      for (let p = 0; p < K.PANELS; p++) {
+        const left = winLo[i] + width * p / K.PANELS, half = (winLo[i] + width * (p + 1) / K.PANELS - left) / 2;
+        for (let q = 0; q < PN; q++) {
+          const v = Math.log(outer.w[i] * (half * gl.w[q])) + outerLog[i] + innerPart(outer.x[i], left + half * (gl.x[q] + 1));
+          logMass[(i * K.PANELS + p) * PN + q] = v;
+          if (v > top) top = v;
+        }
+      }
+    }
+    let total = 0;
+    for (const v of logMass) total += Math.exp(v - top);
+    const logNorm = top + Math.log(total);
+    const cumulative = new Float64Array(N * (K.PANELS + 1));
+    for (let i = 0; i < N; i++) {
+      let acc = 0;
+      for (let p = 0; p < K.PANELS; p++) {
+        for (let q = 0; q < PN; q++) acc += Math.exp(logMass[(i * K.PANELS + p) * PN + q] - logNorm);
+        cumulative[i * (K.PANELS + 1) + p + 1] = acc;
+      }
+    }
+    function limit(effect, c, s) { // upper limit in w of {effect <= c} at the outer logit s
+      if (effect === "or") return c > 0 ? Math.log(c) : -Infinity;
+      if (outerIndex) {
+        const x = referenceBoundary(effect, c, expit(s));
+        return x >= 1 ? -Infinity : x <= 0 ? Infinity : s - logit(Math.min(Math.max(x, 1e-300), 1 - 1e-16));
+      }
+      const x = indexBoundary(effect, c, expit(s));
+      return x >= 1 ? Infinity : x <= 0 ? -Infinity : logit(Math.min(Math.max(x, 1e-300), 1 - 1e-16)) - s;
+    }
+    function kink(effect, c) { // outer logit where the boundary rate leaves (0, 1), or null
+      if (effect === "or") return null;
+      const rates = outerIndex ? (effect === "rd" ? [c, 1 + c] : [0, c]) : (effect === "rd" ? [-c, 1 - c] : [0, 1 / c]);
+      for (const r of rates) if (r > 0 && r < 1) return logit(r);
+      return null;
+    }
+    function innerBelow(s, lo, up) { // mass at s with w in [lo, up], PANELS x PANEL_NODES rule
+      if (!(up > lo)) return 0;
+      let m = 0;
+      const width = up - lo, o = outerPart(s) - logNorm;
+      for (let p = 0; p < K.PANELS; p++) {
+        const left = lo + width * p / K.PANELS, half = (lo + width * (p + 1) / K.PANELS - left) / 2;
+        for (let q = 0; q < PN; q++) m += half * gl.w[q] * Math.exp(o + innerPart(s, left + half * (gl.x[q] + 1)));
+      }
+      return m;
+    }
+    function onRule(i, lim) { // node i's mass with w <= lim: whole panels from the table, then the rest
+      const lo = winLo[i], hi = winHi[i], width = (hi - lo) / K.PANELS;
+      const upper = Math.min(Math.max(lim, lo), hi);
+      const full = Math.min(Math.floor((upper - lo) / width), K.PANELS);
+      const start = lo + full * width, half = (Math.max(upper, start) - start) / 2;
+      let m = cumulative[i * (K.PANELS + 1) + full];
+      if (half > 0) {
+        const s = outer.x[i], o = outerLog[i] - logNorm;
+        for (let q = 0; q < PN; q++) m += outer.w[i] * half * gl.w[q] * Math.exp(o + innerPart(s, start + half * (gl.x[q] + 1)));
+      }
+      return m;
+    }
+    function below(effect, c) {
+      const at = kink(effect, c);
+      let first = N, last = -1; // outer panels replaced by the graded rule
+      if (at !== null && at > edges[0] && at < edges[edges.length - 1]) {
+        let panel = 0;
+        while (panel + 1 < edges.length && edges[panel + 1] <= at) panel++;
+        panel = Math.min(panel, K.OUTER_PANELS - 1);
+        first = Math.max(panel - 1, 0); last = Math.min(panel + 1, K.OUTER_PANELS - 1);
+      }
+      let sum = 0;
+      for (let i = 0; i < N; i++) {
+        const panel = Math.floor(i / K.OUTER_PANEL_NODES);
+        if (panel < first || panel > last) sum += onRule(i, limit(effect, c, outer.x[i]));
+      }
+      if (last < 0) return sum;
+      const lo = edges[first], hi = edges[last + 1], graded = [];
+      for (let k = 0; k <= K.GRADED_LEVELS; k++) graded.push(at + (lo - at) * K.GRADING ** k);
+      graded.push(at);
+      for (let k = K.GRADED_LEVELS; k >= 0; k--) graded.push(at + (hi - at) * K.GRADING ** k);
+      const rule = gaussOn(graded, K.OUTER_PANEL_NODES);
+      for (let i = 0; i < rule.x.length; i++) {
+        const s = rule.x[i], wl = interp(s, outer.x, winLo), wh = interp(s, outer.x, winHi);
+        const up = Math.min(Math.max(limit(effect, c, s), wl), wh);
+        sum += rule.w[i] * innerBelow(s, wl, up);
+      }
+      return sum;
+    }
+    return { below, outerIndex, nodes: N };
+  }
+  function logorSummary(prior, baseline, index, reference, clinical) {
+    return effectSummary(logorPosterior(prior, baseline, index, reference).below, clinical);
   }
   // Interval of counts a rounded percentage allows: (v - h) <= 100 k / n <= (v + h).
   function percentRange(text, n) {
@@ -264,11 +495,16 @@ const BNL = (() => {
   function psis(logRatio) { // -> {logw (normalised), khat}
     const n = logRatio.length;
     const tail = n > 225 ? Math.floor(3 * Math.sqrt(n)) : Math.floor(n / 5);
-    const mx = Math.max(...logRatio);
+    let mx = -Infinity;
+    for (const v of logRatio) if (v > mx) mx = v;
     const lw = Float64Array.from(logRatio, (v) => v - mx);
-    const order = Array.from(lw.keys()).sort((i, j) => lw[i] - lw[j]);
-    const tailIds = order.slice(n - tail);
-    const cutoffLog = lw[order[n - tail - 1]];
+    // the tail: the `tail` largest log weights in ascending order (ties by index, as a stable sort
+    // of all of them would give), found by a numeric sort of the values and one pass
+    const cutoffLog = Float64Array.from(lw).sort()[n - tail - 1];
+    const above = [], equal = [];
+    for (let i = 0; i < n; i++) { if (lw[i] > cutoffLog) above.push(i); else if (lw[i] === cutoffLog) equal.push(i); }
+    const tailIds = above.concat(equal.slice(equal.length - (tail - above.length)))
+      .sort((i, j) => lw[i] - lw[j] || i - j);
     const maxTail = lw[tailIds[tail - 1]];
     const cutoff = Math.exp(cutoffLog);
     const exceed = tailIds.map((i) => Math.exp(lw[i]) - cutoff);
@@ -334,6 +570,6 @@ const BNL = (() => {
     };
   }
   return { Z95, KHAT_MAX, ESS_MIN, normCdf, conjugate, hrSummary, fromRange, fromCi, fromP,
-    fromMedians, betainc, betaMixture, mixCdf, rateSummary, percentRange, psis, reweight,
-    reliable, weightedBelow, drawSummary };
+    fromMedians, betainc, betaMixture, mixCdf, rateSummary, logorPosterior, logorSummary,
+    percentRange, psis, reweight, reliable, weightedBelow, drawSummary };
 })();
