@@ -63,7 +63,9 @@ def prior_predictive_figure(checks: Sequence[PriorCheck], columns: int = 3) -> F
             ax.set_xlabel("log10 years")
         else:
             lo, hi = check.plausible
-        ax.hist(values, bins=60, color="tab:blue", alpha=0.7)
+        # one filled step artist instead of 60 bar patches (same picture, a fraction of the cost)
+        counts, edges = np.histogram(values, bins=60)
+        ax.stairs(counts, edges, fill=True, color="tab:blue", alpha=0.7)
         ax.axvspan(lo, hi, color="tab:green", alpha=0.15, label="plausible")
         ax.set_title(f"{check.name}\n{check.prior}", fontsize=7)
         ax.text(0.02, 0.9, f"{check.inside:.0%} plausible", transform=ax.transAxes, fontsize=8)
