@@ -2,7 +2,8 @@
 
 Each case is a new ``python -m bayes_netlm.cli`` process, so the time includes the interpreter start
 and every import; the best of ``REPEATS`` runs is printed with the exit status and whether the
-message was one line. Target (issue 10): every bad input answered in under 1 s, exit status 2.
+message was one line. Target (issues 10 and 11): every bad input answered in under 1 s with exit
+status 2, and every ``--help`` in under 1 s with exit status 0.
 """
 
 import os
@@ -36,6 +37,13 @@ CASES = {
     "sensitivity narrow statement": ["sensitivity", "--prior", "hr:0.99999-1.00001@95%"],
 }
 
+HELP = {
+    "--help": ["--help"],
+    "run --help": ["run", "--help"],
+    "survival --help": ["survival", "--help"],
+    "calibrate --help": ["calibrate", "--help"],
+}
+
 
 def time_case(args: list[str], cwd: str) -> tuple[float, int, int]:
     """Best wall time of ``REPEATS`` runs, the exit status and the number of stderr lines."""
@@ -64,6 +72,10 @@ def main() -> None:
             seconds, status, lines = time_case(args, cwd)
             flag = "" if seconds < 1 and status == 2 and lines == 1 else "   <-- over target"
             print(f"{name:<36} {seconds:6.2f} s  exit {status}  {lines} line(s){flag}")
+        for name, args in HELP.items():
+            seconds, status, _ = time_case(args, cwd)
+            flag = "" if seconds < 1 and status == 0 else "   <-- over target"
+            print(f"{name:<36} {seconds:6.2f} s  exit {status}{flag}")
 
 
 if __name__ == "__main__":
