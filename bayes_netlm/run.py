@@ -46,7 +46,7 @@ from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals
 from bayes_netlm.reporting.page import page_data
 from bayes_netlm.reporting.provenance import file_record, stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
-from bayes_netlm.reporting.rendered import Rendered, grid_title
+from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
 
@@ -315,15 +315,11 @@ def run_published(
         sensitivity = (
             published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
         )
-        summary_grids = Rendered()
-        if sensitivity is not None:
-            for endpoint, cells in sensitivity.grid.groupby("endpoint", sort=False):
-                title = grid_title(str(cells["label"].iloc[0]), "summary_hr")
-                summary_grids.save(
-                    f"prior_grid_summary_hr_{endpoint}",
-                    f"{title}: P(HR < c) over a grid of priors",
-                    sensitivity_plots.heatmap_figure(cells, title),
-                )
+        summary_grids = (
+            sensitivity_plots.heatmap_figures(sensitivity.grid, "summary_hr")
+            if sensitivity is not None
+            else Rendered()
+        )
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival, survival_figures, grid_figures = (

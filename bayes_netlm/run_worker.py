@@ -20,7 +20,7 @@ from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.priors import ClinicalThresholds, PriorCatalog
 from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
-from bayes_netlm.reporting.rendered import Rendered, grid_title
+from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
 __all__ = ["design_part", "survival_part"]
@@ -81,18 +81,6 @@ def _survival_figures(
     )
 
 
-def _grid_figures(figures: Rendered, survival: SurvivalAnalysis) -> None:
-    if survival.grid.empty:
-        return
-    for endpoint, cells in survival.grid.groupby("endpoint", sort=False):
-        title = grid_title(str(cells["label"].iloc[0]), "weibull")
-        figures.save(
-            f"prior_grid_weibull_{endpoint}",
-            f"{title}: P(HR < c) over a grid of priors",
-            sensitivity_plots.heatmap_figure(cells, title),
-        )
-
-
 def survival_part(
     spec: SurvivalSpec,
     catalog: PriorCatalog,
@@ -109,7 +97,8 @@ def survival_part(
     with threadpool_limits(limits=1, user_api="blas"):  # the other process uses the other core
         survival = analyse_survival(spec, catalog, seed, settings, sensitivity)
         _survival_figures(figures, survival, catalog.clinical, figure_seed)
-        _grid_figures(grids, survival)
+        if not survival.grid.empty:
+            grids = sensitivity_plots.heatmap_figures(survival.grid, "weibull")
     return survival, figures, grids
 
 

@@ -38,10 +38,14 @@ print(json.dumps(counts))
 """
 
 
-def sample_in_new_process(folder: Path, fits: int) -> dict[str, int]:
+def run_in_new_process(script: str, folder: Path, argument: int) -> dict:
+    """The JSON last printed by ``script`` run with the cache in ``folder`` and no inherited
+    PyTensor or Numba cache settings."""
     env = {**os.environ, cache.ENV_VAR: str(folder), "PYTHONPATH": str(ROOT)}
+    env.pop("PYTENSOR_FLAGS", None)
+    env.pop("NUMBA_CACHE_DIR", None)
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(fits)],
+        [sys.executable, "-c", script, str(argument)],
         env=env,
         capture_output=True,
         text=True,
@@ -49,6 +53,10 @@ def sample_in_new_process(folder: Path, fits: int) -> dict[str, int]:
         cwd=ROOT,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def sample_in_new_process(folder: Path, fits: int) -> dict[str, int]:
+    return run_in_new_process(SCRIPT, folder, fits)
 
 
 def test_cache_folder_is_versioned_and_can_be_disabled(monkeypatch, tmp_path) -> None:
@@ -114,18 +122,7 @@ print(json.dumps({"hits": cache_hits(compiled._compiled),
 
 
 def compile_in_new_process(folder: Path, rows: int) -> dict[str, object]:
-    env = {**os.environ, cache.ENV_VAR: str(folder), "PYTHONPATH": str(ROOT)}
-    env.pop("PYTENSOR_FLAGS", None)
-    env.pop("NUMBA_CACHE_DIR", None)
-    result = subprocess.run(
-        [sys.executable, "-c", NUTPIE_SCRIPT, str(rows)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_in_new_process(NUTPIE_SCRIPT, folder, rows)
 
 
 @pytest.mark.slow

@@ -251,13 +251,7 @@ def exact_effects(
 ) -> dict[str, float]:
     """Exact posterior summaries of RD, RR and OR for independent Beta-mixture rates.
 
-    Returns
-    -------
-    dict
-        ``{EFFECT}_median``, ``{EFFECT}_lower``, ``{EFFECT}_upper`` (95 % equal-tailed) for RD, RR
-        and OR, and ``rd_above_0``, ``rd_above_important``, ``rd_below_minus_important``,
-        ``rd_equivalent`` (|RD| < margin), ``rr_below_1``.
-
+    The keys are those of :func:`~bayes_netlm.modeling.rate_effects.effect_summary`.
     """
     integral = _EffectIntegral.build(index, reference)
     return effect_summary(integral.below, rd_important, rd_equivalence)

@@ -7,7 +7,25 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["heatmap_figure"]
+from bayes_netlm.reporting.rendered import Rendered, grid_title
+
+__all__ = ["heatmap_figure", "heatmap_figures"]
+
+
+def heatmap_figures(grid: pd.DataFrame, model: str) -> Rendered:
+    """Every endpoint's heat map of a model family's prior grid, rendered, in the grid's order.
+
+    ``model`` is ``"summary_hr"`` or ``"weibull"``; figures are named ``prior_grid_MODEL_ENDPOINT``.
+    """
+    figures = Rendered()
+    for endpoint, cells in grid.groupby("endpoint", sort=False):
+        title = grid_title(str(cells["label"].iloc[0]), model)
+        figures.save(
+            f"prior_grid_{model}_{endpoint}",
+            f"{title}: P(HR < c) over a grid of priors",
+            heatmap_figure(cells, title),
+        )
+    return figures
 
 
 def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
