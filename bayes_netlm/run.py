@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -295,7 +296,9 @@ def run_published(
                 spec.survival,
                 catalog,
                 seed + 2,
-                spec.sampler,
+                # one thread of chains: this process keeps the other core busy (nutpie gives the
+                # same draws whatever its number of threads)
+                replace(spec.sampler, cores=1),
                 spec.sensitivity,
                 seed,
             )
@@ -354,6 +357,7 @@ def run_published(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
         design, design_figures = design_pending.result()
+        pool.shutdown(wait=False)  # nothing left for it: it exits while this process writes
         figures.add(design_figures, gallery=False)  # shown inside the design section only
         extra.append(design)
         progress("writing posteriors and the report")
@@ -366,4 +370,5 @@ def run_published(
         folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra, page))
     failed = int((~all_convergence["converged"].astype(bool)).sum())
     status = "all fits converged" if not failed else f"{failed} {FITS_FAILED}"
-    return f"bayes-netlm run: results in {out}; {status}; finished in {elapsed:.1f} s"
+    total = time.perf_counter() - started
+    return f"bayes-netlm run: results in {out}; {status}; finished in {total:.1f} s"
