@@ -31,3 +31,51 @@ def test_fit_verdict_needs_every_threshold():
         }
     )
     assert fit_passed(table).tolist() == [True, False, False, False, False]
+
+
+def test_a_long_fit_reports_its_draws_while_it_samples(monkeypatch):
+    """A real nutpie fit with the report interval set to zero: every line is well formed and the
+    draws counted only grow, from the start of tuning to the last draw."""
+    import re
+
+    from bayes_netlm.modeling import sampling
+    from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings
+    from bayes_netlm.modeling.weibull import build_model
+
+    monkeypatch.setattr(sampling, "REPORT_SECONDS", 0.0)
+    rows = 40
+    rng = np.random.default_rng(2)
+    data = {
+        "time": rng.weibull(1.2, rows) * 3,
+        "event": (rng.random(rows) < 0.7).astype(float),
+        "group": (np.arange(rows) % 4 == 0).astype(float),
+        "prior_sd": 1.0,
+    }
+    data["log_time"] = np.log(data["time"])
+    lines: list[str] = []
+    settings = SamplerSettings(draws=3000, tune=3000, chains=2, cores=1)
+    CompiledModel(build_model(rows)).sample(data, 1, settings, report=lines.append)
+    pattern = re.compile(r"sampling: (\d+)/12000 draws \((\d+) %\), (tuning|drawing)")
+    parsed = [pattern.fullmatch(line) for line in lines]
+    assert lines and all(parsed), lines
+    done = [int(m.group(1)) for m in parsed if m]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == 12000
+    assert parsed[0].group(3) == "tuning" and parsed[-1].group(3) == "drawing"  # type: ignore[union-attr]
+
+
+def test_progress_lines_are_spaced_and_count_every_chain(monkeypatch):
+    from types import SimpleNamespace
+
+    from bayes_netlm.modeling import sampling
+
+    clock = iter([100.0, 101.0, 106.0])
+    monkeypatch.setattr(sampling.time, "monotonic", lambda: next(clock))
+    lines: list[str] = []
+    callback = sampling._progress_lines(lines.append)  # created at t = 100
+
+    def chain(done: int, tuning: bool) -> SimpleNamespace:
+        return SimpleNamespace(finished_draws=done, total_draws=2000, tuning=tuning)
+
+    callback([chain(500, True), chain(400, True)])  # 1 s later: too soon, nothing said
+    callback([chain(1500, False), chain(1100, False)])  # 6 s later
+    assert lines == ["sampling: 2600/4000 draws (65 %), drawing"]
