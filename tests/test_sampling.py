@@ -60,7 +60,7 @@ def test_a_long_fit_reports_its_draws_while_it_samples(monkeypatch):
     assert lines and all(parsed), lines
     done = [int(m.group(1)) for m in parsed if m]
     assert done == sorted(done) and done[0] == 0 and done[-1] == 12000
-    assert parsed[0].group(3) == "tuning" and parsed[-1].group(3) == "drawing"  # type: ignore[union-attr]
+    assert parsed[0].group(3) == "tuning" and parsed[-1].group(3) == "drawing"
 
 
 def test_progress_lines_are_spaced_and_count_every_chain(monkeypatch):
