@@ -38,14 +38,14 @@ print(json.dumps(counts))
 """
 
 
-def run_in_new_process(script: str, folder: Path, argument: int) -> dict:
+def run_in_new_process(script: str, folder: Path, *arguments: int) -> dict:
     """The JSON last printed by ``script`` run with the cache in ``folder`` and no inherited
     PyTensor or Numba cache settings."""
     env = {**os.environ, cache.ENV_VAR: str(folder), "PYTHONPATH": str(ROOT)}
     env.pop("PYTENSOR_FLAGS", None)
     env.pop("NUMBA_CACHE_DIR", None)
     result = subprocess.run(
-        [sys.executable, "-c", script, str(argument)],
+        [sys.executable, "-c", script, *map(str, arguments)],
         env=env,
         capture_output=True,
         text=True,
@@ -109,11 +109,15 @@ configure()
 from bayes_netlm.modeling.nutpie_cache import cache_hits
 from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings
 from bayes_netlm.modeling.weibull import build_model
-rows = int(sys.argv[1])
-compiled = CompiledModel(build_model(rows))
+rows, covariates = int(sys.argv[1]), int(sys.argv[2])
+names = [f"x{j}" for j in range(covariates)]
+compiled = CompiledModel(build_model(rows, names))
 rng = np.random.default_rng(5)
-data = {"time": rng.weibull(1.2, rows) * 3, "event": (rng.random(rows) < 0.7).astype(float),
+time = rng.weibull(1.2, rows) * 3
+data = {"time": time, "log_time": np.log(time), "event": (rng.random(rows) < 0.7).astype(float),
         "group": (np.arange(rows) % 4 == 0).astype(float), "prior_sd": 1.0}
+if covariates:
+    data["design"] = rng.normal(size=(rows, covariates))
 tree = compiled.sample(data, 3, SamplerSettings(draws=50, tune=50, chains=2, cores=1))
 draws = np.asarray(tree.posterior["log_hr"])
 print(json.dumps({"hits": cache_hits(compiled._compiled),
@@ -121,8 +125,8 @@ print(json.dumps({"hits": cache_hits(compiled._compiled),
 """
 
 
-def compile_in_new_process(folder: Path, rows: int) -> dict[str, object]:
-    return run_in_new_process(NUTPIE_SCRIPT, folder, rows)
+def compile_in_new_process(folder: Path, rows: int, covariates: int = 0) -> dict[str, object]:
+    return run_in_new_process(NUTPIE_SCRIPT, folder, rows, covariates)
 
 
 @pytest.mark.slow
@@ -136,11 +140,16 @@ def test_nutpie_callbacks_are_reused_by_a_second_process_and_missed_by_a_changed
     second = compile_in_new_process(tmp_path, rows=30)
     assert second["hits"] == 2  # log density and expansion both loaded, not compiled
     assert second["digest"] == first["digest"]  # the cached code gives the same draws
+    # the compiled code reads the number of rows at run time: another size reuses it, and gives
+    # the draws that code compiled afresh for that size gives
+    resized = compile_in_new_process(tmp_path, rows=45)
+    assert resized["hits"] == 2
     assert cache.entries(folder)["nutpie"] == stored
-    # another data shape: the log density's key changes and it is compiled again (the expansion
-    # of a draw into the model's variables does not read the data, so it may still be reused)
-    changed = compile_in_new_process(tmp_path, rows=31)
-    assert changed["hits"] <= 1
+    fresh = compile_in_new_process(tmp_path / "fresh", rows=45)
+    assert fresh["hits"] == 0 and fresh["digest"] == resized["digest"]
+    # another model (two adjustment covariates): another graph, compiled and stored
+    changed = compile_in_new_process(tmp_path, rows=30, covariates=2)
+    assert changed["hits"] == 0
     assert cache.entries(folder)["nutpie"] > stored
 
 
@@ -152,12 +161,14 @@ def test_callback_key_changes_with_every_part_it_covers() -> None:
     record = np.dtype([("a", "<u8")])
     shared = [np.zeros(3), np.zeros(())]
     base = callback_key("logp", "graph-1", 4, shared, record)
+    # values and sizes of the data are read at run time: not part of the key
     assert base == callback_key("logp", "graph-1", 4, [np.ones(3), np.ones(())], record)
+    assert base == callback_key("logp", "graph-1", 4, [np.zeros(7), np.zeros(())], record)
     others = [
         callback_key("expand:5", "graph-1", 4, shared, record),
         callback_key("logp", "graph-2", 4, shared, record),
         callback_key("logp", "graph-1", 5, shared, record),
-        callback_key("logp", "graph-1", 4, [np.zeros(4), np.zeros(())], record),
+        callback_key("logp", "graph-1", 4, [np.zeros((3, 1)), np.zeros(())], record),
         callback_key("logp", "graph-1", 4, [np.zeros(3, dtype=np.float32), np.zeros(())], record),
         callback_key("logp", "graph-1", 4, shared, np.dtype([("b", "<u8")])),
     ]

@@ -15,8 +15,11 @@ callbacks cacheable without changing what is compiled:
   model gives the same record layout and the same code;
 - each callback is registered with a key: a SHA-256 of PyTensor's own cache key of the graph it
   wraps (which covers the graph's structure, ops and constants), the callback's kind, the number
-  of parameters, the shared variables' ranks, shapes and dtypes in order, the record layout and
-  the nutpie version; a model whose key PyTensor cannot compute is compiled without a cache;
+  of parameters, the shared variables' ranks and dtypes in order, the record layout and the
+  nutpie version; a model whose key PyTensor cannot compute is compiled without a cache. Data
+  sizes are not in the key: the callbacks read each container's shape at run time (the model's
+  ``pm.Data`` have no static shape), so a model compiled for one number of patients serves any
+  other, with the draws a fresh compilation gives (tested);
 - Numba's cache for a registered callback lives in ``<cache folder>/nutpie`` and is indexed by
   that key instead of the pickled closure cells.
 
@@ -58,7 +61,7 @@ def callback_key(kind: str, pytensor_key: str, n_dim: int, shared: list[Any], re
         kind,
         pytensor_key,
         str(n_dim),
-        *(f"{a.ndim}:{a.shape}:{a.dtype.str}" for a in shared),
+        *(f"{a.ndim}:{a.dtype.str}" for a in shared),
         str(record.descr),
         f"nutpie={metadata.version('nutpie')}",
     ]
