@@ -262,7 +262,7 @@ class WeibullFitter:
         collapsed = {id(f.data): (f.data, collapse(f.data)) for f in fits}
         n_rows = max(c.counts.size for _, c in collapsed.values())
         if progress is not None:
-            progress(f"compiling the Weibull model for {n_rows} distinct rows (loaded if kept from a run)")
+            progress(f"preparing the Weibull model for {n_rows} distinct rows (compiled once)")
         fitter = cls(n_rows, covariates)
         fitter._collapsed.update(collapsed)
         return fitter
