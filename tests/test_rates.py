@@ -44,6 +44,29 @@ def test_exact_effects_hand_checkable():
     assert effects["or_median"] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_ratio_quantiles_far_beyond_e40_are_found():
+    """Regression (hypothesis: 0/1 vs 0/1 under Beta(0.0625, 1)): both posteriors are
+    Beta(0.0625, 2), whose mass reaches far below 1e-16, so the 95 % interval of RR lies beyond
+    e^+-40 and the search interval must widen. Checked against draws of log p made on the log
+    scale (p itself would underflow): log p = log G1 - log(G1 + G2), log G1 = log G(a + 1) + log
+    U / a."""
+    rng = np.random.default_rng(8)
+    a = 0.0625
+    posterior = rates.beta_mixture_posterior(BetaPrior(a, 1.0), parse_count("0", 1, "x"))
+    effects = rates.exact_effects(posterior, posterior, 0.05, 0.025)
+
+    def log_p(size):
+        log_g1 = np.log(rng.gamma(a + 1, size=size)) + np.log(rng.random(size)) / a
+        log_g2 = np.log(rng.gamma(2.0, size=size))
+        return log_g1 - np.logaddexp(log_g1, log_g2)
+
+    log_rr = log_p(400_000) - log_p(400_000)
+    assert np.log(effects["rr_upper"]) > 40  # outside the old search interval
+    assert np.log(effects["rr_upper"]) == pytest.approx(np.quantile(log_rr, 0.975), rel=0.02)
+    assert effects["rr_lower"] * effects["rr_upper"] == pytest.approx(1.0, rel=1e-6)  # symmetry
+    assert effects["rr_median"] == pytest.approx(1.0, rel=1e-6)
+
+
 def test_exact_effects_match_monte_carlo_from_the_exact_posterior():
     rng = np.random.default_rng(5)
     index, reference = mixture("25%", 12), mixture("22%", 452)

@@ -65,12 +65,34 @@ def reference_boundary(effect: str, c: float, y: np.ndarray) -> np.ndarray:
     return y / (y + c * (1 - y))
 
 
+#: RR and OR quantiles are searched on the log scale from +-40, widened by doubling up to this
+#: bound (e^700 is still a finite double; beyond it the quantile is reported as 0 or infinity)
+LOG_RATIO_LIMIT = 700.0
+
+
 def effect_quantile(below: Below, effect: str, q: float) -> float:
-    """The ``q`` quantile of an effect: the root of P(effect <= c) = q (RR, OR on log scale)."""
+    """The ``q`` quantile of an effect: the root of P(effect <= c) = q (RR, OR on log scale).
+
+    Ratios of rates whose posteriors reach far below 1e-16 (a Beta prior with a tiny first
+    parameter and no events) have quantiles beyond e^+-40: the search interval is widened until
+    it brackets the root; past e^+-700 the quantile is 0 or infinity.
+    """
     if effect == "rd":
         return float(optimize.brentq(lambda c: below(effect, c) - q, -1.0, 1.0, xtol=1e-10))
-    log_c = optimize.brentq(lambda u: below(effect, float(np.exp(u))) - q, -40.0, 40.0, xtol=1e-10)
-    return float(np.exp(log_c))
+
+    def gap(u: float) -> float:
+        return below(effect, float(np.exp(u))) - q
+
+    lo, hi = -40.0, 40.0
+    while gap(lo) > 0:
+        if lo <= -LOG_RATIO_LIMIT:
+            return 0.0
+        lo = max(2 * lo, -LOG_RATIO_LIMIT)
+    while gap(hi) < 0:
+        if hi >= LOG_RATIO_LIMIT:
+            return float("inf")
+        hi = min(2 * hi, LOG_RATIO_LIMIT)
+    return float(np.exp(optimize.brentq(gap, lo, hi, xtol=1e-10)))
 
 
 def effect_summary(below: Below, rd_important: float, rd_equivalence: float) -> dict[str, float]:
