@@ -35,7 +35,10 @@ def test_fit_verdict_needs_every_threshold():
 
 def test_a_long_fit_reports_its_draws_while_it_samples(monkeypatch):
     """A real nutpie fit with the report interval set to zero: every line is well formed and the
-    draws counted only grow, from the start of tuning to the last draw."""
+    draws counted only grow, from a line while tuning to the last draw.
+
+    nutpie calls back every 500 ms, so where tuning is first seen depends on the machine's load
+    (0 draws on a quiet machine, 79 once under CI load): only the order is asserted."""
     import re
 
     from bayes_netlm.modeling import sampling
@@ -59,7 +62,7 @@ def test_a_long_fit_reports_its_draws_while_it_samples(monkeypatch):
     parsed = [pattern.fullmatch(line) for line in lines]
     assert lines and all(parsed), lines
     done = [int(m.group(1)) for m in parsed if m]
-    assert done == sorted(done) and done[0] == 0 and done[-1] == 12000
+    assert done == sorted(done) and done[0] < 6000 and done[-1] == 12000
     assert parsed[0].group(3) == "tuning" and parsed[-1].group(3) == "drawing"
 
 
