@@ -84,9 +84,19 @@ def test_potential_issue_log_message_is_dropped(caplog):
     assert not [r for r in caplog.records if "potential issues" in r.getMessage()]
 
 
-def test_batched_fits_are_analysed_one_at_a_time():
-    cases = {"conflict": CONFLICT, "data": DATA_DOMINATE, "weak": WEAK_LIKELIHOOD}
-    fits = {label: summary_hr_fit(*case) for label, case in cases.items()}
+@pytest.mark.parametrize("round_to", [3, 10])
+def test_batched_fits_equal_arviz_psense_summary_one_fit_at_a_time(round_to):
+    """The batch computes through ArviZ's array functions all at once; each fit must equal
+    ``arviz.psense_summary`` on that fit alone (``psense_fit``), with two variables per fit and a
+    flat-prior fit in the batch, to 10 decimals."""
+    cases = {"conflict": CONFLICT, "data": DATA_DOMINATE, "weak": WEAK_LIKELIHOOD, "flat": None}
+    fits = {}
+    for label, case in cases.items():
+        draws, log_prior, log_lik = summary_hr_fit(*(case or DATA_DOMINATE))
+        # a second variable: a nonlinear function of log HR plus its own noise
+        noise = np.random.default_rng(len(fits)).normal(0, 0.1, log_prior.shape)
+        draws = {**draws, "hr": np.exp(draws["log_hr"]) + noise}
+        fits[label] = (draws, np.zeros_like(log_prior) if case is None else log_prior, log_lik)
     dims = ("chain", "draw", "fit")
 
     def stack(get):
@@ -96,14 +106,32 @@ def test_batched_fits_are_analysed_one_at_a_time():
             coords={"fit": list(fits)},
         )
 
-    posterior = xr.Dataset({"log_hr": stack(lambda f: f[0]["log_hr"])})
-    batched = ps.psense_fits(posterior, stack(lambda f: f[1]), stack(lambda f: f[2]))
+    posterior = xr.Dataset({v: stack(lambda f, v=v: f[0][v]) for v in ("log_hr", "hr")})
+    batched = ps.psense_fits(
+        posterior, stack(lambda f: f[1]), stack(lambda f: f[2]), round_to=round_to
+    )
     assert list(batched.columns) == ["fit", *ps.COLUMNS]
-    assert list(batched["fit"]) == list(cases)
+    assert list(batched["fit"]) == [label for label in cases for _ in range(2)]
     for label, fit in fits.items():
-        alone = ps.psense_fit(*fit)
+        alone = ps.psense_fit(*fit, round_to=round_to)
         got = batched[batched["fit"] == label].drop(columns="fit").reset_index(drop=True)
-        pd.testing.assert_frame_equal(got, alone)
+        pd.testing.assert_frame_equal(got, alone, check_exact=False, rtol=0, atol=1e-10)
+    assert set(batched["diagnosis"]) == {
+        ps.DIAGNOSIS_CONFLICT,
+        ps.DIAGNOSIS_OK,
+        ps.DIAGNOSIS_STRONG_PRIOR,
+        "flat prior",
+    }
+
+
+def test_batched_fits_name_the_fits_with_non_finite_densities():
+    draws, log_prior, log_lik = summary_hr_fit(*CONFLICT)
+    log_prior = np.stack([log_prior, log_prior], axis=-1)
+    log_prior[3, 5, 1] = -np.inf
+    arr = xr.DataArray(log_prior, dims=("chain", "draw", "fit"), coords={"fit": ["a", "b"]})
+    posterior = xr.Dataset({"log_hr": arr.copy(data=np.stack([draws["log_hr"]] * 2, -1))})
+    with pytest.raises(InputError, match="log_prior.*non-finite values in fits b"):
+        ps.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
 
 
 def test_batched_fits_reject_wrong_dims():
@@ -142,3 +170,13 @@ def test_flat_prior_reading_does_not_say_the_posterior_is_the_data_alone():
     assert row["diagnosis"] == "flat prior"
     assert "likelihood's" not in row["reading"] and "silent" in row["reading"]
     assert "Jeffreys" in row["reading"]
+
+
+def test_a_batch_of_flat_priors_only_needs_no_arviz_weights():
+    draws, log_prior, log_lik = summary_hr_fit(*DATA_DOMINATE)
+    arr = xr.DataArray(
+        np.zeros(log_prior.shape + (2,)), dims=("chain", "draw", "fit"), coords={"fit": ["a", "b"]}
+    )
+    posterior = xr.Dataset({"log_hr": arr.copy(data=np.stack([draws["log_hr"]] * 2, -1))})
+    table = ps.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
+    assert list(table["diagnosis"]) == ["flat prior", "flat prior"]
