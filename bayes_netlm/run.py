@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from bayes_netlm.analyses.published import (
@@ -39,12 +41,14 @@ from bayes_netlm.analyses.published import (
     analyse_published,
     published_sensitivity,
 )
+from bayes_netlm.claim import claim
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting import plots, sensitivity_plots
 from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
 from bayes_netlm.reporting.page import page_data
+from bayes_netlm.reporting.plots import rank_figures
 from bayes_netlm.reporting.provenance import file_record, stamp
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.rendered import Rendered
@@ -87,25 +91,37 @@ class _Figures:
                 self.paths[caption] = path
 
 
-def _write_posteriors(
-    folder: ResultsFolder, analysis: PublishedAnalysis, survival: SurvivalAnalysis | None
-) -> None:
+#: posteriors to write: model name -> (posterior, data file(s), data SHA-256)
+Posteriors = dict[str, tuple[xr.DataTree, str, str]]
+
+
+def _published_posteriors(analysis: PublishedAnalysis) -> Posteriors:
     fits = {**analysis.hazard_ratios.posteriors, **analysis.rates.posteriors}
-    data = {name: (analysis.study.path, analysis.study.sha256) for name in fits}
-    if survival is not None:
-        fits.update(survival.result.posteriors)
-        files = ", ".join(str(f) for f in survival.data_files)
-        data["weibull"] = (files, survival.data_sha256)
+    return {
+        name: (tree, str(analysis.study.path), analysis.study.sha256) for name, tree in fits.items()
+    }
+
+
+def _survival_posteriors(survival: SurvivalAnalysis) -> Posteriors:
+    files = ", ".join(str(f) for f in survival.data_files)
+    return {
+        name: (tree, files, survival.data_sha256)
+        for name, tree in survival.result.posteriors.items()
+    }
+
+
+def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis, fits: Posteriors) -> None:
+    """Each posterior as netCDF, stamped with its data, spec, prior sets and seed."""
     priors = {
         name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
         for name, s in analysis.catalog.sets.items()
     }
-    for name, tree in fits.items():
+    for name, (tree, data_file, data_sha256) in fits.items():
         record = {
             "model": name,
-            "data_file": data[name][0],
-            "data_sha256": data[name][1],
-            "data": file_record(data[name][0]),
+            "data_file": data_file,
+            "data_sha256": data_sha256,
+            "data": file_record(data_file),
             "spec_file": str(analysis.spec.path),
             "spec_sha256": analysis.spec.sha256,
             "prior_file": file_record(analysis.catalog.path),
@@ -171,15 +187,21 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
             plots.forest_figure(table, comparison.name, "rd", comparison.label, "rates"),
         )
     _shape_figure(figures, analysis)
-    figures.save(
-        "published_rank_summary_hr",
-        "Rank plot: log HR fits",
-        plots.rank_figure(hr_posterior, "log_hr"),
-    )
-    for name, tree in analysis.rates.posteriors.items():
-        figures.save(
-            f"published_rank_{name}", f"Rank plot: {name}", plots.rank_figure(tree, "p_index")
-        )
+
+
+def _rank_plots(analysis: PublishedAnalysis) -> list[plots.RankPlot]:
+    """The published fits' rank plots to draw: (name, caption, posterior only, variable)."""
+    hr = analysis.hazard_ratios.posteriors["summary_hr"]
+    ranks = [("published_rank_summary_hr", "Rank plot: log HR fits", hr, "log_hr")]
+    ranks += [
+        (f"published_rank_{name}", f"Rank plot: {name}", tree, "p_index")
+        for name, tree in analysis.rates.posteriors.items()
+    ]
+    # only the posterior group crosses to the second process
+    return [
+        (name, caption, xr.DataTree.from_dict({"posterior": tree.posterior.to_dataset()}), var)
+        for name, caption, tree, var in ranks
+    ]
 
 
 def _reconstruction_outputs(
@@ -287,6 +309,7 @@ def run_published(
     with (
         threadpool_limits(limits=1, user_api="blas"),
         results_folder(out) as folder,
+        tempfile.TemporaryDirectory(prefix="bayes-netlm-claims-") as claims,
         _survival_process() as pool,
     ):
         pending = (
@@ -310,6 +333,13 @@ def run_published(
             progress("patient-level Weibull fits started in a second process")
         progress("fitting the published-numbers models (hazard ratios, rates)")
         analysis = analyse_published(study, catalog, spec, seed)
+        # ArviZ's rank plots (its chain-uniformity test, ~1.5 s each) go to the second process
+        # after its own work, or are drawn here if this process is idle first (bayes_netlm.claim)
+        ranks = _rank_plots(analysis)
+        rank_marker = Path(claims) / "rank-plots"
+        ranks_pending = pool.submit(
+            _in_child, "bayes_netlm.run_worker:rank_part", ranks, rank_marker
+        )
         figures = _Figures(folder)
         # drawn while the survival process is still sampling
         progress("drawing the published-numbers figures")
@@ -323,6 +353,9 @@ def run_published(
             if sensitivity is not None
             else Rendered()
         )
+        # out of its own work: this process draws the rank plots unless the other has begun them
+        own_ranks = rank_figures(ranks) if claim(rank_marker) else None
+        _write_posteriors(folder, analysis, _published_posteriors(analysis))
         if pending is not None:
             progress("waiting for the patient-level Weibull fits")
         survival, survival_figures, grid_figures = (
@@ -357,14 +390,17 @@ def run_published(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
         design, design_figures = design_pending.result()
+        child_ranks = ranks_pending.result()
         pool.shutdown(wait=False)  # nothing left for it: it exits while this process writes
         figures.add(design_figures, gallery=False)  # shown inside the design section only
+        figures.add(own_ranks if own_ranks is not None else child_ranks)
         extra.append(design)
         progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)
         folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
         folder.csv("tables/convergence.csv", all_convergence)
-        _write_posteriors(folder, analysis, survival)
+        if survival is not None:
+            _write_posteriors(folder, analysis, _survival_posteriors(survival))
         elapsed = time.perf_counter() - started
         page = page_data(analysis, survival, spec.sensitivity)
         folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra, page))

@@ -4,18 +4,23 @@
 (:func:`~bayes_netlm.analyses.patients.analyse_survival`), then every figure drawn from it (survival
 curves over Kaplan-Meier, hazard ratios across prior sets, HR over time, posterior predictive
 checks, the rank plot and the Weibull prior-grid heat maps). :func:`design_part`: the report's
-prior predictive checks and assurance of a future study, with their two figures. Figures are
+prior predictive checks and assurance of a future study, with their two figures.
+:func:`rank_part`: the rank plots of the published-numbers fits (sent once the main process has
+fitted them), unless the main process has claimed them first. Figures are
 rendered to PNG bytes here; nothing is written to disk, :mod:`bayes_netlm.run` stays the only
 writer of the results folder.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bayes_netlm.analyses import frequentist
 from bayes_netlm.analyses.patients import SurvivalAnalysis, analyse_survival
+from bayes_netlm.claim import claim
 from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.priors import ClinicalThresholds, PriorCatalog
@@ -23,7 +28,7 @@ from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
-__all__ = ["design_part", "survival_part"]
+__all__ = ["design_part", "rank_part", "survival_part"]
 
 
 PPC_REPLICATES = 50
@@ -121,3 +126,14 @@ def design_part(seed: int) -> tuple[str, Rendered]:
         "assurance": "figures/design_assurance.png",
     }
     return simulation_section([], checks, assurance, paths), figures
+
+
+def rank_part(ranks: list[plots.RankPlot], marker: Path) -> Rendered | None:
+    """The rank plots of :func:`bayes_netlm.reporting.plots.rank_figures`, rendered here.
+
+    None if the main process has claimed them first (:func:`bayes_netlm.claim.claim`).
+    """
+    if not claim(marker):
+        return None
+    with threadpool_limits(limits=1, user_api="blas"):
+        return plots.rank_figures(ranks)

@@ -119,6 +119,11 @@ def test_run_writes_every_output(first_run):
         "weibull_ppc_os_full",
         "published_hr_os_full",
         "weibull_hr_os_full",
+        # drawn by whichever process claims them first (bayes_netlm.claim)
+        "published_rank_summary_hr",
+        "published_rank_rates_beta",
+        "published_rank_rates_logor",
+        "weibull_rank",
     ):
         assert (out / "figures" / f"{name}.png").exists(), name
     for png in (out / "figures").glob("*.png"):

@@ -23,8 +23,11 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.reporting.rendered import Rendered
 
 __all__ = [
+    "RankPlot",
+    "rank_figures",
     "forest_figure",
     "hr_posterior_figure",
     "hr_reference_lines",
@@ -416,6 +419,18 @@ def shape_probability_figure(
         fontsize="small",
     )
     return figure
+
+
+#: a rank plot to draw: (file name, caption, posterior, variable)
+RankPlot = tuple[str, str, xr.DataTree, str]
+
+
+def rank_figures(ranks: list[RankPlot]) -> Rendered:
+    """Rank plots (:func:`rank_figure`) rendered to PNG, in the order given."""
+    figures = Rendered()
+    for name, caption, posterior, variable in ranks:
+        figures.save(name, caption, rank_figure(posterior, variable))
+    return figures
 
 
 def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_FITS) -> Figure:
