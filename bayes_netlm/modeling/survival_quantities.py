@@ -6,10 +6,11 @@ mean), see :mod:`bayes_netlm.modeling.weibull`:
 - :math:`HR(t) = (k_1 / k_0)(t / \lambda_0)^{k_1 - k_0} e^{\beta}`; the sampled ``log_hr`` is
   :math:`\log HR(t_\mathrm{ref})` and ``beta`` the deterministic coefficient of the group;
 - median of group :math:`g`: :math:`\lambda_0 (\log 2 \, e^{-\beta g})^{1 / k_g}`;
-- RMST up to :math:`\tau`: :math:`\int_0^\tau S(t)\,dt` by the trapezoidal rule on 400 points.
+- RMST up to :math:`\tau`: :math:`\int_0^\tau S(t)\,dt` in closed form (incomplete gamma
+  function, :func:`rmst_draws`; checked against adaptive quadrature to 1e-9).
 
-Numpy only; posteriors are ``xarray.Dataset`` with ``log_lambda0``, ``log_k``, ``delta_log_k``,
-``log_hr`` and ``beta`` over ``(chain, draw)``.
+SciPy's special functions and NumPy only; posteriors are ``xarray.Dataset`` with ``log_lambda0``,
+``log_k``, ``delta_log_k``, ``log_hr`` and ``beta`` over ``(chain, draw)``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
+from scipy import special
 
 from bayes_netlm.priors import ClinicalThresholds
 from bayes_netlm.summaries import (
@@ -74,6 +76,22 @@ def survival_draws(
     return np.exp(-np.exp(np.exp(log_k) * (log_times - _flat(posterior, "log_lambda0")) + eta))
 
 
+def rmst_draws(posterior: xr.Dataset, horizon: float, group: int, group_shape: bool) -> np.ndarray:
+    r"""Restricted mean survival time up to ``horizon`` per draw, in closed form.
+
+    With :math:`S(t) = \exp(-c\,t^k)`, :math:`c = e^{\eta} / \lambda_0^k`, substituting
+    :math:`u = c\,t^k` gives :math:`\int_0^\tau S(t)\,dt = c^{-1/k}\,\Gamma(1 + 1/k)\,
+    P(1/k, c\,\tau^k)` (:math:`P` the regularised lower incomplete gamma function).
+    """
+    log_k = np.ravel(_log_shapes(posterior, group_shape)[group])
+    k = np.exp(log_k)
+    eta = group * np.ravel(posterior["beta"])
+    log_c = eta - k * np.ravel(posterior["log_lambda0"])
+    return np.exp(-log_c / k + special.gammaln(1 + 1 / k)) * special.gammainc(
+        1 / k, np.exp(log_c + k * np.log(horizon))
+    )
+
+
 def hazard_ratio_draws(posterior: xr.Dataset, times: np.ndarray, group_shape: bool) -> np.ndarray:
     """HR(t) = (k1 / k0) (t / lambda0)^(k1 - k0) exp(beta) per draw, shape (draws, times).
 
@@ -123,14 +141,11 @@ def derived_quantities(
         "median_index": median_index,
         "time_ratio": median_index / median_reference,
     }
-    grid = np.linspace(rmst_horizon / 400, rmst_horizon, 400)
     for group, name in ((0, "reference"), (1, "index")):
         survival = survival_draws(posterior, np.asarray(horizons), group, group_shape)
         for j, horizon in enumerate(horizons):
             result[f"survival_{name}_{horizon:g}"] = survival[:, j]
-        curve = survival_draws(posterior, grid, group, group_shape)
-        # S(0) = 1: the first trapezoid runs from 0 to grid[0]
-        result[f"rmst_{name}"] = np.trapezoid(curve, grid, axis=1) + grid[0] * (1 + curve[:, 0]) / 2
+        result[f"rmst_{name}"] = rmst_draws(posterior, rmst_horizon, group, group_shape)
     for horizon in horizons:
         result[f"survival_difference_{horizon:g}"] = (
             result[f"survival_index_{horizon:g}"] - result[f"survival_reference_{horizon:g}"]
