@@ -4,6 +4,11 @@ The patient-level survival analysis runs in a second process while this one fits
 published-numbers models: its Numba compilation and the published models' JAX compilation each
 use one core, and compilation is most of the run's time.
 
+This module stays light (standard library and the input loaders): it starts the second process
+before importing the main process's libraries (:mod:`bayes_netlm.run_main`), so the two import
+them side by side, and the second process, which unpickles :func:`_in_child` from here, starts
+its own work without them.
+
 Everything is written into a staging folder that replaces the results folder only when the whole
 run has succeeded (:mod:`bayes_netlm.reporting.outputs`).
 
@@ -27,219 +32,18 @@ from contextlib import contextmanager
 from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import xarray as xr
-from threadpoolctl import threadpool_limits
-
-from bayes_netlm.analyses.published import (
-    PublishedAnalysis,
-    PublishedSensitivity,
-    analyse_published,
-    published_sensitivity,
-)
-from bayes_netlm.claim import claim
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
-from bayes_netlm.reporting import plots, sensitivity_plots
-from bayes_netlm.reporting.outputs import ResultsFolder, results_folder, signals_deferred
-from bayes_netlm.reporting.page import page_data
-from bayes_netlm.reporting.plots import rank_figures
-from bayes_netlm.reporting.provenance import file_record, stamp
-from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
-from bayes_netlm.reporting.rendered import Rendered
-from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
+from bayes_netlm.reporting.outputs import results_folder, signals_deferred
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
-
-if TYPE_CHECKING:
-    from bayes_netlm.analyses.patients import SurvivalAnalysis
 
 __all__ = ["FITS_FAILED", "run_published"]
 
 # In the run's final line when any fit failed its checks; the command then exits with status 3.
 FITS_FAILED = "FITS FAILED their convergence checks"
-
-
-class _Figures:
-    """Saves figures into the results folder and remembers their captions for the report."""
-
-    def __init__(self, folder: ResultsFolder) -> None:
-        self.folder = folder
-        self.paths: dict[str, str] = {}
-
-    def save(self, name: str, caption: str, figure: plt.Figure) -> None:
-        rendered = Rendered()
-        rendered.save(name, caption, figure)
-        self.add(rendered)
-
-    def add(self, rendered: Rendered, gallery: bool = True) -> None:
-        """Write figures rendered to PNG (here or in the second process).
-
-        With ``gallery`` False they are written but not listed in the report's figure gallery
-        (a section shows them itself).
-        """
-        for name, caption, png in rendered.items:
-            if gallery and caption in self.paths:
-                raise RuntimeError(f"two figures are captioned {caption!r}")
-            path = f"figures/{name}.png"
-            self.folder.binary(path, png)
-            if gallery:
-                self.paths[caption] = path
-
-
-#: posteriors to write: model name -> (posterior, data file(s), data SHA-256)
-Posteriors = dict[str, tuple[xr.DataTree, str, str]]
-
-
-def _published_posteriors(analysis: PublishedAnalysis) -> Posteriors:
-    fits = {**analysis.hazard_ratios.posteriors, **analysis.rates.posteriors}
-    return {
-        name: (tree, str(analysis.study.path), analysis.study.sha256) for name, tree in fits.items()
-    }
-
-
-def _survival_posteriors(survival: SurvivalAnalysis) -> Posteriors:
-    files = ", ".join(str(f) for f in survival.data_files)
-    return {
-        name: (tree, files, survival.data_sha256)
-        for name, tree in survival.result.posteriors.items()
-    }
-
-
-def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis, fits: Posteriors) -> None:
-    """Each posterior as netCDF, stamped with its data, spec, prior sets and seed."""
-    priors = {
-        name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
-        for name, s in analysis.catalog.sets.items()
-    }
-    for name, (tree, data_file, data_sha256) in fits.items():
-        record = {
-            "model": name,
-            "data_file": data_file,
-            "data_sha256": data_sha256,
-            "data": file_record(data_file),
-            "spec_file": str(analysis.spec.path),
-            "spec_sha256": analysis.spec.sha256,
-            "prior_file": file_record(analysis.catalog.path),
-            "prior_sets": priors,
-            "clinical_thresholds": analysis.catalog.clinical,
-            "seed": analysis.seed,
-        }
-        folder.netcdf(f"posteriors/{name}.nc", stamp(tree, record))
-
-
-def _shape_figure(figures: _Figures, analysis: PublishedAnalysis) -> None:
-    """P(HR < c) against the Weibull shape k (summary level), marginalised values dashed."""
-    if analysis.shape is None or analysis.shape_prior is None or analysis.shape_curves.empty:
-        return
-    spec = str(analysis.shape_curves["prior_spec"].iloc[0])
-    marginal = analysis.shape.table
-    marginal = marginal[
-        (marginal["method"] == "exact") & marginal["prior_spec"].str.startswith(spec)
-    ]
-    prior = analysis.shape_prior
-    figures.save(
-        "summary_hr_weibull_shape",
-        "Published-numbers HR under Weibull survival: P(HR < c) against the shape k",
-        plots.shape_probability_figure(
-            analysis.shape_curves,
-            marginal,
-            analysis.shape_consistency,
-            analysis.catalog.clinical,
-            (
-                float(np.exp(prior.mean - 1.96 * prior.sd)),
-                float(np.exp(prior.mean + 1.96 * prior.sd)),
-            ),
-        ),
-    )
-
-
-def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
-    clinical = analysis.catalog.clinical
-    table = analysis.table
-    hr_posterior = analysis.hazard_ratios.posteriors["summary_hr"]
-    for evidence in analysis.hr_evidence:
-        figures.save(
-            f"published_hr_{evidence.name}",
-            f"{evidence.label}: posterior of the hazard ratio",
-            plots.hr_posterior_figure(hr_posterior, evidence.name, evidence.label, clinical),
-        )
-        figures.save(
-            f"published_forest_{evidence.name}",
-            f"{evidence.label}: hazard ratio across prior sets",
-            plots.forest_figure(table, evidence.name, "hr", evidence.label, "summary_hr"),
-        )
-    for comparison in analysis.study.rates:
-        figures.save(
-            f"published_rd_{comparison.name}",
-            f"{comparison.label}: posterior of the risk difference",
-            plots.rd_posterior_figure(
-                analysis.rates.posteriors, comparison.name, comparison.label, clinical
-            ),
-        )
-        figures.save(
-            f"published_forest_{comparison.name}",
-            f"{comparison.label}: risk difference across prior sets",
-            plots.forest_figure(table, comparison.name, "rd", comparison.label, "rates"),
-        )
-    _shape_figure(figures, analysis)
-
-
-def _rank_plots(analysis: PublishedAnalysis) -> list[plots.RankPlot]:
-    """The published fits' rank plots to draw: (name, caption, posterior only, variable)."""
-    hr = analysis.hazard_ratios.posteriors["summary_hr"]
-    ranks = [("published_rank_summary_hr", "Rank plot: log HR fits", hr, "log_hr")]
-    ranks += [
-        (f"published_rank_{name}", f"Rank plot: {name}", tree, "p_index")
-        for name, tree in analysis.rates.posteriors.items()
-    ]
-    # only the posterior group crosses to the second process
-    return [
-        (name, caption, xr.DataTree.from_dict({"posterior": tree.posterior.to_dataset()}), var)
-        for name, caption, tree, var in ranks
-    ]
-
-
-def _reconstruction_outputs(
-    folder: ResultsFolder, figures: _Figures, survival: SurvivalAnalysis, extra: list[str]
-) -> None:
-    """Quality of the patients reconstructed from published curves: table, figures, section."""
-    kind = survival.spec.data_kind
-    quality = pd.concat([c.quality for c in survival.curves], ignore_index=True)
-    folder.csv("tables/reconstruction_quality.csv", quality.assign(data=kind))
-    if not survival.pooled.empty:
-        folder.csv("tables/reconstruction_pooled.csv", survival.pooled.assign(data=kind))
-    labels = {e.name: e.label for e in survival.spec.endpoints}
-    for cohort in survival.curves:
-        label = labels[cohort.endpoint]
-        figures.save(
-            f"reconstruction_{cohort.endpoint}",
-            f"{label}: reconstructed Kaplan-Meier over the digitised points",
-            reconstruction_figure(cohort, label),
-        )
-    extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
-
-
-def _sensitivity_tables(
-    published: PublishedSensitivity, survival: SurvivalAnalysis | None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    grids = [published.grid.assign(analysis="summary_hr", data="published")]
-    tippings = [published.tipping.assign(analysis="summary_hr", data="published")]
-    psense = [published.power_scaling.assign(data="published")]
-    if survival is not None:
-        kind = survival.spec.data_kind
-        grids.append(survival.grid.assign(analysis="weibull", data=kind))
-        tippings.append(survival.tipping.assign(analysis="weibull", data=kind))
-        psense.append(survival.power_scaling.assign(data=kind))
-    return (
-        pd.concat(grids, ignore_index=True),
-        pd.concat(tippings, ignore_index=True),
-        pd.concat(psense, ignore_index=True),
-    )
 
 
 def _in_child(target: str, *args: Any) -> Any:
@@ -304,10 +108,7 @@ def run_published(
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
-    # the two processes already use both cores: BLAS's own threads would only contend (measured:
-    # one 2000-node Gauss-Legendre rule took 15 s with two OpenBLAS threads, 0.8 s with one)
     with (
-        threadpool_limits(limits=1, user_api="blas"),
         results_folder(out) as folder,
         tempfile.TemporaryDirectory(prefix="bayes-netlm-claims-") as claims,
         _survival_process() as pool,
@@ -331,79 +132,17 @@ def run_published(
         design_pending = pool.submit(_in_child, "bayes_netlm.run_worker:design_part", seed)
         if pending is not None:
             progress("patient-level Weibull fits started in a second process")
-        progress("fitting the published-numbers models (hazard ratios, rates)")
-        analysis = analyse_published(study, catalog, spec, seed)
-        # ArviZ's rank plots (its chain-uniformity test, ~1.5 s each) go to the second process
-        # after its own work, or are drawn here if this process is idle first (bayes_netlm.claim)
-        ranks = _rank_plots(analysis)
-        rank_marker = Path(claims) / "rank-plots"
-        ranks_pending = pool.submit(
-            _in_child, "bayes_netlm.run_worker:rank_part", ranks, rank_marker
+        # imported only now: the second process imports its libraries meanwhile (~4 s each)
+        from bayes_netlm.run_main import Child, main_part
+
+        child = Child(
+            lambda target, *args: pool.submit(_in_child, target, *args),
+            pending,
+            design_pending,
+            Path(claims),
+            lambda: pool.shutdown(wait=False),
         )
-        figures = _Figures(folder)
-        # drawn while the survival process is still sampling
-        progress("drawing the published-numbers figures")
-        _published_figures(figures, analysis)
-        progress("prior sensitivity of the published numbers")
-        sensitivity = (
-            published_sensitivity(analysis, spec.sensitivity) if spec.sensitivity else None
-        )
-        summary_grids = (
-            sensitivity_plots.heatmap_figures(sensitivity.grid, "summary_hr")
-            if sensitivity is not None
-            else Rendered()
-        )
-        # out of its own work: this process draws the rank plots unless the other has begun them
-        own_ranks = rank_figures(ranks) if claim(rank_marker) else None
-        _write_posteriors(folder, analysis, _published_posteriors(analysis))
-        if pending is not None:
-            progress("waiting for the patient-level Weibull fits")
-        survival, survival_figures, grid_figures = (
-            pending.result() if pending is not None else (None, Rendered(), Rendered())
-        )
-        if survival is not None:
-            progress("patient-level fits done; writing tables and survival figures")
-        tables = [analysis.table.assign(data="published")]
-        convergence = [analysis.convergence.assign(data="published")]
-        extra: list[str] = []
-        if survival is not None:
-            kind = survival.spec.data_kind
-            tables.append(survival.result.table.assign(data=kind))
-            convergence.append(
-                survival.result.convergence.assign(analysis="weibull", data=kind).reset_index()
-            )
-            folder.csv("tables/frequentist.csv", survival.frequentist.assign(data=kind))
-            if not survival.balance.empty:
-                folder.csv("tables/balance.csv", survival.balance.assign(data=kind))
-            if survival.curves:
-                _reconstruction_outputs(folder, figures, survival, extra)
-            figures.add(survival_figures)
-            extra.append(survival_section(survival, catalog.clinical))
-        if sensitivity is not None and spec.sensitivity is not None:
-            grid, tipping, psense = _sensitivity_tables(sensitivity, survival)
-            folder.csv("tables/sensitivity_grid.csv", grid)
-            folder.csv("tables/tipping_points.csv", tipping)
-            folder.csv("tables/power_scaling.csv", psense)
-            figures.add(summary_grids)
-            figures.add(grid_figures)  # the Weibull fits' heat maps, drawn with their fits
-            extra.append(
-                sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
-            )
-        design, design_figures = design_pending.result()
-        child_ranks = ranks_pending.result()
-        pool.shutdown(wait=False)  # nothing left for it: it exits while this process writes
-        figures.add(design_figures, gallery=False)  # shown inside the design section only
-        figures.add(own_ranks if own_ranks is not None else child_ranks)
-        extra.append(design)
-        progress("writing posteriors and the report")
-        all_convergence = pd.concat(convergence, ignore_index=True)
-        folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
-        folder.csv("tables/convergence.csv", all_convergence)
-        if survival is not None:
-            _write_posteriors(folder, analysis, _survival_posteriors(survival))
-        elapsed = time.perf_counter() - started
-        page = page_data(analysis, survival, spec.sensitivity)
-        folder.text("report.html", render_report(analysis, figures.paths, elapsed, extra, page))
+        all_convergence = main_part(folder, spec, study, catalog, seed, child, progress, started)
     failed = int((~all_convergence["converged"].astype(bool)).sum())
     status = "all fits converged" if not failed else f"{failed} {FITS_FAILED}"
     total = time.perf_counter() - started

@@ -7,7 +7,7 @@ checks, the rank plot and the Weibull prior-grid heat maps). :func:`design_part`
 prior predictive checks and assurance of a future study, with their two figures.
 :func:`rank_part`: the rank plots of the published-numbers fits (sent once the main process has
 fitted them), unless the main process has claimed them first. Figures are
-rendered to PNG bytes here; nothing is written to disk, :mod:`bayes_netlm.run` stays the only
+rendered to PNG bytes here; nothing is written to disk, :mod:`bayes_netlm.run_main` stays the only
 writer of the results folder.
 """
 

@@ -1,7 +1,7 @@
 """Figures rendered to PNG bytes, so a figure drawn in one process can be written by another.
 
 ``bayes-netlm run`` draws the patient-level figures in its survival process; the main process,
-the only writer of the results folder, writes the bytes (:mod:`bayes_netlm.run`).
+the only writer of the results folder, writes the bytes (:mod:`bayes_netlm.run_main`).
 """
 
 from __future__ import annotations
