@@ -156,7 +156,7 @@ def test_rejected_input_never_imports_the_heavy_libraries(tmp_path):
         "          '--group', 'g'],\n"
         f"         ['run', '--out', {str(tmp_path / 'f' / 'out')!r}], ['--help']]\n"
         "codes = [main(c) for c in cases]\n"
-        "heavy = [m for m in ('pymc', 'jax', 'lifelines', 'arviz', 'pytensor')\n"
+        "heavy = [m for m in ('pymc', 'jax', 'lifelines', 'arviz', 'pytensor', 'pandas')\n"
         "         if m in sys.modules]\n"
         "print(codes, heavy)\n"
     )

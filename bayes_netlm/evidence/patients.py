@@ -38,6 +38,7 @@ from bayes_netlm.evidence.columns import (
     parse_times,
 )
 from bayes_netlm.evidence.schema import STUDY_COLUMNS  # re-exported: the public API imports it here
+from bayes_netlm.evidence.table_files import check_table_path
 
 __all__ = [
     "STUDY_COLUMNS",
@@ -163,24 +164,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         cannot be read as its format.
 
     """
-    path = Path(path)
+    path = check_table_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise InputError.single(
-            str(path),
-            f"unsupported file type {suffix or '(no extension)'!r}",
-            "save the table as .csv or .parquet",
-        )
-    if not path.exists():
-        raise InputError.single(str(path), "file not found", "check the path and the file name")
-    if path.is_dir():
-        raise InputError.single(str(path), "is a folder, not a file", "give the table's file")
-    if not path.is_file():
-        raise InputError.single(
-            str(path),
-            "is not a regular file (a pipe, socket or device)",
-            "save the table to a file and give that file",
-        )
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path, float_precision="round_trip")
