@@ -228,12 +228,13 @@ def psense_fits(
         if not flat.all()
     }
     frames = []
-    for position, label in enumerate(posterior[fit_dim].values):
-        if flat[position]:
+    scaled_at = iter(range(len(scaled[fit_dim])))  # position among the scaled fits, in order
+    for label, is_flat in zip(posterior[fit_dim].values, flat, strict=True):
+        if is_flat:
             frame = _flat_prior_rows([str(n) for n in posterior.data_vars])
         else:
+            at = next(scaled_at)
             values = []
-            at = int(np.sum(~flat[:position]))  # its position among the scaled fits
             for name in posterior.data_vars:
                 prior = float(sensitivity["prior"][name].values[at])
                 likelihood = float(sensitivity["likelihood"][name].values[at])
