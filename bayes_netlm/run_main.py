@@ -34,8 +34,8 @@ from bayes_netlm.progress import Progress
 from bayes_netlm.reporting import plots, sensitivity_plots
 from bayes_netlm.reporting.outputs import ResultsFolder
 from bayes_netlm.reporting.page import page_data
-from bayes_netlm.reporting.plots import rank_figures
 from bayes_netlm.reporting.provenance import file_record, stamp
+from bayes_netlm.reporting.rank_plots import RankPlot, rank_figures
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
@@ -188,7 +188,7 @@ def _published_figures(figures: _Figures, analysis: PublishedAnalysis) -> None:
     _shape_figure(figures, analysis)
 
 
-def _rank_plots(analysis: PublishedAnalysis) -> list[plots.RankPlot]:
+def _rank_plots(analysis: PublishedAnalysis) -> list[RankPlot]:
     """The published fits' rank plots to draw: (name, caption, posterior only, variable)."""
     hr = analysis.hazard_ratios.posteriors["summary_hr"]
     ranks = [("published_rank_summary_hr", "Rank plot: log HR fits", hr, "log_hr")]

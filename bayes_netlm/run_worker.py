@@ -25,6 +25,7 @@ from bayes_netlm.modeling.predictive import posterior_predictive_times
 from bayes_netlm.modeling.sampling import SamplerSettings
 from bayes_netlm.priors import ClinicalThresholds, PriorCatalog
 from bayes_netlm.reporting import plots, sensitivity_plots, survival_plots
+from bayes_netlm.reporting.rank_plots import RankPlot, rank_figure, rank_figures
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
@@ -81,9 +82,7 @@ def _survival_figures(
                 survival_plots.ppc_figure(times, events, fit.data, fit.label),
             )
     cohort = " (SYNTHETIC cohort)" if survival.spec.synthetic else ""
-    figures.save(
-        "weibull_rank", f"Rank plot: Weibull log HR{cohort}", plots.rank_figure(tree, "log_hr")
-    )
+    figures.save("weibull_rank", f"Rank plot: Weibull log HR{cohort}", rank_figure(tree, "log_hr"))
 
 
 def survival_part(
@@ -128,12 +127,12 @@ def design_part(seed: int) -> tuple[str, Rendered]:
     return simulation_section([], checks, assurance, paths), figures
 
 
-def rank_part(ranks: list[plots.RankPlot], marker: Path) -> Rendered | None:
-    """The rank plots of :func:`bayes_netlm.reporting.plots.rank_figures`, rendered here.
+def rank_part(ranks: list[RankPlot], marker: Path) -> Rendered | None:
+    """The rank plots of :func:`bayes_netlm.reporting.rank_plots.rank_figures`, rendered here.
 
     None if the main process has claimed them first (:func:`bayes_netlm.claim.claim`).
     """
     if not claim(marker):
         return None
     with threadpool_limits(limits=1, user_api="blas"):
-        return plots.rank_figures(ranks)
+        return rank_figures(ranks)

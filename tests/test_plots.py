@@ -11,7 +11,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from bayes_netlm.priors import load_prior_catalog
-from bayes_netlm.reporting import plots
+from bayes_netlm.reporting import plots, rank_plots
 
 # the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
 CLINICAL = load_prior_catalog().clinical
@@ -184,7 +184,7 @@ def test_forest_figure_rejects_probabilities(table):
 
 
 def test_rank_figure_limits_fits(hr_tree, tmp_path):
-    figure = plots.rank_figure(hr_tree, "log_hr", max_fits=2)
+    figure = rank_plots.rank_figure(hr_tree, "log_hr", max_fits=2)
     assert isinstance(figure, Figure)
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
     assert len(titles) == 2 and all("log_hr" in t for t in titles)

@@ -138,7 +138,7 @@ class Reanalysis:
 
     def plot_rank(self, model: str = "summary_hr") -> Figure:
         """ArviZ rank plot of a model's main parameter (first fits)."""
-        from bayes_netlm.reporting.plots import rank_figure
+        from bayes_netlm.reporting.rank_plots import rank_figure
 
         tree = self.trees[model]
         return rank_figure(tree, "log_hr" if "log_hr" in tree.posterior.data_vars else "p_index")

@@ -170,7 +170,7 @@ class FitSummary:
 
     def plot_rank(self, var_name: str | None = None) -> Figure:
         """ArviZ rank plot: uniform, overlapping chains mean good mixing."""
-        from bayes_netlm.reporting.plots import rank_figure
+        from bayes_netlm.reporting.rank_plots import rank_figure
 
         return rank_figure(self._require_tree(), var_name or self._main_variable())
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 
-import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,15 +22,11 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
-from bayes_netlm.reporting.rendered import Rendered
 
 __all__ = [
-    "RankPlot",
-    "rank_figures",
     "forest_figure",
     "hr_posterior_figure",
     "hr_reference_lines",
-    "rank_figure",
     "rd_posterior_figure",
     "shape_probability_figure",
 ]
@@ -46,7 +41,6 @@ EFFECT_XLABELS = {
     "or": "Odds ratio (cystic vs solid)",
     "rd": RD_XLABEL,
 }
-MAX_RANK_FITS = 4
 #: legend of the headline rows: a closed form (Normal-Normal, Beta mixture) or a deterministic
 #: quadrature (log-OR priors, the marginalised Weibull shape), never Monte Carlo
 EXACT_LABEL = "Exact (closed form or quadrature)"
@@ -56,7 +50,8 @@ def _headless_backend() -> None:
     """Use Agg unless a backend was asked for (MPLBACKEND) or the caller has figures open.
 
     Switching backends closes open pyplot figures, hence the second condition. Only
-    :func:`rank_figure` goes through pyplot; the other figures are plain ``Figure`` objects.
+    :func:`~bayes_netlm.reporting.rank_plots.rank_figure` goes through pyplot (ArviZ); the figures
+    here are plain ``Figure`` objects.
     """
     if "MPLBACKEND" not in os.environ and not plt.get_fignums():
         plt.switch_backend("Agg")
@@ -418,47 +413,4 @@ def shape_probability_figure(
         "medians and p-value are plausible",
         fontsize="small",
     )
-    return figure
-
-
-#: a rank plot to draw: (file name, caption, posterior, variable)
-RankPlot = tuple[str, str, xr.DataTree, str]
-
-
-def rank_figures(ranks: list[RankPlot]) -> Rendered:
-    """Rank plots (:func:`rank_figure`) rendered to PNG, in the order given."""
-    figures = Rendered()
-    for name, caption, posterior, variable in ranks:
-        figures.save(name, caption, rank_figure(posterior, variable))
-    return figures
-
-
-def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_FITS) -> Figure:
-    """ArviZ rank plot (fractional-rank ECDFs per chain) of ``var_name`` for the first fits.
-
-    Parameters
-    ----------
-    posterior : xarray.DataTree
-        Posterior with ``var_name`` over ``(chain, draw[, fit])``.
-    var_name : str
-        Variable to check, e.g. ``"log_hr"`` or ``"rd"``.
-    max_fits : int
-        At most this many fits (the first in stored order) are drawn.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure of the ArviZ PlotCollection; it is registered with pyplot, so close it with
-        ``matplotlib.pyplot.close(figure)`` after saving.
-
-    """
-    coords = None
-    if "fit" in posterior.posterior[var_name].dims:
-        fits = [str(f) for f in posterior.posterior["fit"].values]
-        coords = {"fit": fits[:max_fits]}
-    collection = az.plot_rank(posterior, var_names=[var_name], coords=coords, backend="matplotlib")
-    figure = collection.viz["figure"].item()
-    if not isinstance(figure, Figure):  # pragma: no cover - other backends are not used here
-        raise TypeError(f"expected a matplotlib Figure, got {type(figure).__name__}")
-    figure.suptitle(f"Rank plot of {var_name}: uniform, overlapping chains mean good mixing")
     return figure
