@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from canvas_checks import assert_laid_out
 
 from bayes_netlm.simulation.assurance import (
     RULES,
@@ -76,4 +77,5 @@ def test_tables_and_figure():
     )
     assert len(table) == 2 * len(RULES) and set(checks["n_index"]) == {40}
     figure = assurance_figure(table, checks)
+    assert_laid_out(figure)
     assert len(figure.axes[0].lines) >= len(RULES)

@@ -6,6 +6,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 import pytest
+from canvas_checks import assert_laid_out
 
 from bayes_netlm.analyses.cohorts import curve_cohort
 from bayes_netlm.analyses.patients import analyse_survival
@@ -39,6 +40,7 @@ def test_example_curves_reconstruct_the_synthetic_cohort_closely():
         assert quality["max_abs_diff"].max() < 0.02
         assert rebuilt.data.index_label == "cystic"
         figure = reconstruction_figure(rebuilt, endpoint)
+        assert_laid_out(figure)
         assert len(figure.axes[0].lines) == 4  # points and reconstructed curve per arm
         assert "max |diff|" in figure.axes[0].get_legend().get_texts()[0].get_text()
         html = reconstruction_section([rebuilt], pd.DataFrame(), {endpoint: endpoint})

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from canvas_checks import assert_laid_out
 from matplotlib.figure import Figure
 
 from bayes_netlm.priors import load_prior_catalog
@@ -74,6 +75,7 @@ def table() -> pd.DataFrame:
 
 
 def _save(figure: Figure, path) -> np.ndarray:
+    assert_laid_out(figure)
     figure.savefig(path, dpi=100)
     plt.close(figure)
     assert path.stat().st_size > 10_000

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from canvas_checks import assert_laid_out
 from scipy import stats
 
 from bayes_netlm.simulation.figures import prior_predictive_figure
@@ -54,4 +55,5 @@ def test_table_and_figure_cover_every_check():
     assert len(table) == len(checks) == 4 + 1 + 3 * 2 + 2
     assert (table["q2.5"] <= table["q50"]).all() and (table["q50"] <= table["q97.5"]).all()
     figure = prior_predictive_figure(checks)
+    assert_laid_out(figure)
     assert len([ax for ax in figure.axes if ax.get_visible()]) == len(checks)

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from canvas_checks import assert_laid_out
 from scipy import stats
 
 from bayes_netlm.analyses.patients import weibull_sensitivity
@@ -199,6 +200,7 @@ def test_heatmap_renders_with_labels(tmp_path):
         lambda p, t: exact_probability(OS, p, t), [math.log(0.5), 0.0], [0.2, 1.0], [1.0, 0.7]
     ).assign(method=["PSIS", "PSIS", "refit", "refit", "PSIS", "PSIS", "PSIS", "PSIS"])
     figure = heatmap_figure(grid, "Overall survival")
+    assert_laid_out(figure)
     path = tmp_path / "grid.png"
     figure.savefig(path, dpi=100)
     assert path.stat().st_size > 10_000

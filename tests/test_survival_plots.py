@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from canvas_checks import assert_laid_out
 from matplotlib.figure import Figure
 
 from bayes_netlm.analyses.frequentist import kaplan_meier_curves
@@ -69,6 +70,7 @@ def _cohort(n_index: int = 12, n_reference: int = 60, seed: int = 3) -> Survival
 
 
 def _save(figure: Figure, path) -> np.ndarray:
+    assert_laid_out(figure)
     figure.savefig(path, dpi=80)
     assert path.stat().st_size > 10_000
     return mpimg.imread(path)

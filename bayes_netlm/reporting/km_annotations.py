@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "AT_RISK_LABEL",
+    "AT_RISK_PAD",
     "CENSOR_MARKER",
     "SYNTHETIC_LABEL",
     "WEIGHTED_AT_RISK_LABEL",
@@ -34,6 +35,8 @@ __all__ = [
 
 SYNTHETIC_LABEL = "SYNTHETIC COHORT — illustrative only, not patient data"
 AT_RISK_LABEL = "Number at risk"
+#: points between the at-risk table's group names and its first column (centred on x = 0)
+AT_RISK_PAD = 16
 WEIGHTED_AT_RISK_LABEL = "Weighted number at risk (sum of row weights)"
 CENSOR_MARKER = "|"
 
@@ -138,7 +141,7 @@ def draw_at_risk_table(ax: Axes, ticks: np.ndarray, rows: list[AtRiskRow], weigh
     for label, row in zip(ax.get_yticklabels(), rows, strict=True):
         label.set_color(row.color)
     ax.tick_params(axis="both", length=0)
-    ax.tick_params(axis="y", pad=16)  # clear of the entries centred on x = 0
+    ax.tick_params(axis="y", pad=AT_RISK_PAD)  # clear of the entries centred on x = 0
     ax.tick_params(axis="x", labelbottom=False)
     for spine in ax.spines.values():
         spine.set_visible(False)

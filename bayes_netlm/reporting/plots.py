@@ -22,6 +22,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
+from bayes_netlm.reporting.margins import LEFT, SUPTITLE, TOP, left_for_labels, set_margins
 
 __all__ = [
     "forest_figure",
@@ -123,8 +124,9 @@ def _ratio_axis(ax: Axes) -> None:
     ax.xaxis.set_minor_locator(NullLocator())
 
 
-def _new_figure(width: float = 7.5, height: float = 4.5) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(width, height), layout="constrained")
+def _new_figure(width: float = 7.5, height: float = 4.5, left: float = LEFT) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(width, height))
+    set_margins(figure, left=left)
     return figure, figure.add_subplot()
 
 
@@ -303,7 +305,7 @@ def forest_figure(
         raise ValueError(f"no {quantity!r} rows for endpoint {endpoint!r} in the table")
     priors = list(dict.fromkeys(rows["prior"]))
 
-    figure, ax = _new_figure(7.5, 1.2 + 0.6 * len(priors))
+    figure, ax = _new_figure(7.5, 1.2 + 0.6 * len(priors), left_for_labels(priors))
     shown: set[str] = set()
     for position, prior in enumerate(priors):
         y_base = len(priors) - 1 - position
@@ -379,7 +381,9 @@ def shape_probability_figure(
         The prior's central 95 % range of k, shaded.
 
     """
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True, layout="constrained")
+    figure = Figure(figsize=(11, 4.5))
+    set_margins(figure, top=TOP + SUPTITLE, wspace=0.15)
+    axes = figure.subplots(1, 2, sharex=True)
     panels = (
         ("p_below_1", "P(HR < 1 | k)"),
         ("p_benefit", f"P(HR < {clinical.hr_important:g} | k)"),

@@ -6,6 +6,7 @@ import arviz as az
 import xarray as xr
 from matplotlib.figure import Figure
 
+from bayes_netlm.reporting.margins import SUPTITLE, TOP, set_margins
 from bayes_netlm.reporting.rendered import Rendered
 
 __all__ = ["MAX_RANK_FITS", "RankPlot", "rank_figure", "rank_figures"]
@@ -52,4 +53,8 @@ def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_
     if not isinstance(figure, Figure):  # pragma: no cover - other backends are not used here
         raise TypeError(f"expected a matplotlib Figure, got {type(figure).__name__}")
     figure.suptitle(f"Rank plot of {var_name}: uniform, overlapping chains mean good mixing")
+    # ArviZ leaves no room for the two-line panel titles under a suptitle: taller, with margins
+    width, height = figure.get_size_inches()
+    figure.set_size_inches(width, max(height, 3.2))
+    set_margins(figure, left=0.3, right=0.3, bottom=0.55, top=2 * TOP + SUPTITLE)
     return figure

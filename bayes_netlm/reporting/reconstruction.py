@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
+from bayes_netlm.reporting.margins import set_margins
 
 if TYPE_CHECKING:
     from bayes_netlm.analyses.cohorts import CurveCohort
@@ -27,7 +28,8 @@ __all__ = ["reconstruction_figure", "reconstruction_section"]
 
 def reconstruction_figure(cohort: CurveCohort, label: str) -> Figure:
     """Reconstructed Kaplan-Meier curve (line) over the digitised points (dots), per arm."""
-    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    figure = Figure(figsize=(7.5, 4.5))
+    set_margins(figure)
     ax = figure.subplots()
     for i, (arm, result) in enumerate(cohort.arms.items()):
         color = f"C{i}"

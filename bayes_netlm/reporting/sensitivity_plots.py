@@ -7,6 +7,7 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayes_netlm.reporting.margins import SUPTITLE, TOP, set_margins
 from bayes_netlm.reporting.rendered import Rendered, grid_title
 
 __all__ = ["heatmap_figure", "heatmap_figures"]
@@ -42,7 +43,9 @@ def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
 
     """
     thresholds = sorted(grid["threshold"].unique(), reverse=True)
-    figure = Figure(figsize=(5.2 * len(thresholds), 4.2), layout="constrained")
+    figure = Figure(figsize=(5.2 * len(thresholds), 4.2))
+    # each panel's colourbar (and its label) takes its room from the panel as placed here
+    set_margins(figure, top=TOP + SUPTITLE, right=0.1, wspace=0.3)
     axes = figure.subplots(1, len(thresholds), squeeze=False)[0]
     for ax, threshold in zip(axes, thresholds, strict=True):
         cells = grid[grid["threshold"] == threshold]

@@ -24,6 +24,7 @@ from bayes_netlm.modeling.predictive import kaplan_meier_steps
 from bayes_netlm.modeling.survival_quantities import hazard_ratio_draws, hr_name, survival_draws
 from bayes_netlm.priors import ClinicalThresholds
 from bayes_netlm.reporting.km_annotations import (
+    AT_RISK_PAD,
     CENSOR_MARKER,
     AtRiskRow,
     at_risk,
@@ -31,6 +32,7 @@ from bayes_netlm.reporting.km_annotations import (
     draw_at_risk_table,
     mark_synthetic,
 )
+from bayes_netlm.reporting.margins import SUPTITLE, TOP, left_for_labels, set_margins
 from bayes_netlm.reporting.plots import RATIO_TICKS, hr_reference_lines
 
 __all__ = [
@@ -121,11 +123,20 @@ def survival_curves_figure(
     grid = _time_grid(end)
     times = np.concatenate([[0.0], grid])
 
-    figure = Figure(figsize=(7.5, 4.5 if data is None else 5.4), layout="constrained")
+    height = 4.5 if data is None else 5.4
+    figure = Figure(figsize=(7.5, height))
+    top = TOP + (SUPTITLE if synthetic else 0.0)
     if data is None:
+        set_margins(figure, top=top)
         ax = figure.add_subplot()
     else:
-        spec = figure.add_gridspec(2, 1, height_ratios=(5, 1))
+        # the table's group names sit left of its counts, padded clear of those at x = 0; it has
+        # no x tick labels of its own, and the curves' x labels and its title lie between the two
+        set_margins(figure, left=left_for_labels(labels, pad=AT_RISK_PAD / 72), top=top, bottom=0.1)
+        gap = 0.85  # inches
+        spec = figure.add_gridspec(
+            2, 1, height_ratios=(5, 1), hspace=gap / ((height - 0.1 - top - gap) / 2)
+        )
         ax = figure.add_subplot(spec[0])
     for flag, name, color in zip((1, 0), labels, GROUP_COLORS, strict=True):
         median, lower, upper = _band(survival_draws(posterior, grid, flag, group_shape))
@@ -248,7 +259,8 @@ def hazard_ratio_over_time_figure(
     grid = np.linspace(float(t_max) / 100, float(t_max), N_GRID)
     median, lower, upper = _band(hazard_ratio_draws(posterior, grid, group_shape))
 
-    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    figure = Figure(figsize=(7.5, 4.5))
+    set_margins(figure)
     ax = figure.add_subplot()
     ax.fill_between(grid, lower, upper, color="tab:purple", alpha=0.25, lw=0, label="95 % interval")
     ax.plot(grid, median, color="tab:purple", lw=2, label="Posterior median")
@@ -319,7 +331,8 @@ def ppc_figure(
             f"{n} patients"
         )
     shown = min(MAX_PPC_CURVES, times_rep.shape[0])
-    figure = Figure(figsize=(10, 4.5), layout="constrained")
+    figure = Figure(figsize=(10, 4.5))
+    set_margins(figure, top=TOP + SUPTITLE, wspace=0.08)
     axes = figure.subplots(1, 2, sharey=True)
     groups = ((1, data.index_label), (0, data.reference_label))
     for ax, (flag, name), color in zip(axes, groups, GROUP_COLORS, strict=True):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from bayes_netlm.reporting.margins import SUPTITLE, set_margins
 from bayes_netlm.simulation.prior_predictive import PriorCheck
 
 if TYPE_CHECKING:
@@ -22,9 +23,19 @@ if TYPE_CHECKING:
 __all__ = ["assurance_figure", "prior_predictive_figure", "sbc_figure"]
 
 
-def _grid(count: int, columns: int, width: float, height: float):
+def _grid(count: int, columns: int, width: float, height: float, title_lines: int = 1):
+    """Panels of ``width`` x ``height`` inches, ``columns`` a row, under one suptitle."""
     rows = math.ceil(count / columns)
-    figure = Figure(figsize=(width * min(count, columns), height * rows), layout="constrained")
+    figure = Figure(figsize=(width * min(count, columns), height * rows))
+    title = 0.18 * title_lines  # small panel titles, in inches
+    set_margins(
+        figure,
+        top=SUPTITLE + title + 0.1,
+        left=0.7,
+        bottom=0.55,
+        wspace=0.45,
+        hspace=(0.6 + title) / (height - 0.6 - title),
+    )
     axes = figure.subplots(rows, min(count, columns), squeeze=False).ravel()
     for ax in axes[count:]:
         ax.set_visible(False)
@@ -53,7 +64,7 @@ def sbc_figure(result: SBCResult, columns: int = 3) -> Figure:
 
 def prior_predictive_figure(checks: Sequence[PriorCheck], columns: int = 3) -> Figure:
     """Histogram of each implied quantity with the plausible range shaded."""
-    figure, axes = _grid(len(checks), columns, 3.4, 2.6)
+    figure, axes = _grid(len(checks), columns, 3.4, 2.6, title_lines=2)
     for ax, check in zip(axes, checks, strict=False):
         values = check.draws
         logscale = "median" in check.quantity
@@ -76,7 +87,8 @@ def prior_predictive_figure(checks: Sequence[PriorCheck], columns: int = 3) -> F
 
 def assurance_figure(table: pd.DataFrame, checks: pd.DataFrame | None = None) -> Figure:
     """Assurance against the number of cystic patients, one line per rule; simulated checks."""
-    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    figure = Figure(figsize=(7.5, 4.5))
+    set_margins(figure)
     ax = figure.subplots()
     for i, (rule, rows) in enumerate(table.groupby("rule", sort=False)):
         colour = f"C{i}"
