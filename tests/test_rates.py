@@ -5,6 +5,7 @@ from scipy import stats
 from bayes_netlm.evidence.counts import parse_count
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling import rates
+from bayes_netlm.modeling.rate_effects import gauss_legendre
 from bayes_netlm.priors import BetaPrior, load_prior_catalog
 
 CATALOG = load_prior_catalog()
@@ -174,3 +175,30 @@ def test_per_endpoint_priors_fit_only_where_defined():
     )
     fits = set(zip(fit.table["endpoint"], fit.table["prior"], strict=True))
     assert fits == {("mortality", "vague"), ("mortality", "informative"), ("men", "vague")}
+
+
+@pytest.mark.parametrize(
+    ("prior", "text", "n"),
+    [
+        (BetaPrior(1.0, 1.0), "0-10", 452),  # eleven components, a reference-sized group
+        (BetaPrior(0.5, 0.5), "0-3", 12),  # Jeffreys, U-shaped components
+        (BetaPrior(0.01, 5.0), "0", 4),  # one component with a tiny first parameter
+        (BetaPrior(2.0, 30.0), "40-60", 120),
+    ],
+)
+def test_mixture_quantiles_equal_bisection(prior, text, n):
+    from scipy import optimize
+
+    mixture = rates.beta_mixture_posterior(prior, parse_count(text, n, "x"))
+    u, _ = gauss_legendre(2000)
+    q = np.concatenate([(u[::97] + 1) / 2, [1e-9, 0.025, 0.5, 0.975, 1 - 1e-9]])
+    found = mixture.ppf(q)
+    for value, p in zip(found, q, strict=True):
+        expected = optimize.brentq(
+            lambda x, p=p: float(mixture.cdf(x)) - p, 0.0, 1.0, xtol=1e-15, rtol=1e-15
+        )
+        # the distribution function is known to ~1e-16, so x only to ~1e-16 / density in the tails
+        tolerance = 2e-13 + 2e-15 / float(mixture.pdf(expected))
+        assert value == pytest.approx(expected, abs=tolerance, rel=0)
+        if value > 1e-300:  # below that the quantile is not representable (Beta(0.01, .))
+            assert abs(float(mixture.cdf(value)) - p) <= 2e-15

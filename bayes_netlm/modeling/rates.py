@@ -184,8 +184,9 @@ class BetaMixture:
 
         Each quantile lies between the smallest and largest of the components' own quantiles
         (exact, from the inverse incomplete beta function), which brackets the root; with one
-        component that bracket is the answer. Agrees with 52 bisection steps to 2e-13 at 4-5
-        times the speed.
+        component that bracket is the answer. Agrees with bisection to 2e-13 plus what the
+        distribution function's own rounding allows in the far tails (2e-15 / density), and the
+        distribution function at each quantile equals q to 2e-15 (tested); 4-5 times faster.
         """
         q = np.asarray(q, dtype=float)
         components = special.betaincinv(self.a, self.b, q[..., None])
