@@ -245,3 +245,20 @@ def test_no_figures_are_opened() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         assert set(pyplot.get_fignums()) <= before
+
+
+def test_preliz_import_leaves_saved_figures_uncropped() -> None:
+    """PreliZ sets savefig.bbox = "tight" on import; elicitation puts it back (fresh process)."""
+    import subprocess
+
+    code = (
+        "import sys, matplotlib as mpl\n"
+        "from bayes_netlm.sensitivity.maxent import fit_log_normal\n"
+        "fit_log_normal(0.5, 2.0, 0.95)\n"
+        "assert 'preliz' in sys.modules\n"
+        "print(mpl.rcParams['savefig.bbox'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert result.stdout.strip() == "None"

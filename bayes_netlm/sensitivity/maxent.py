@@ -70,9 +70,25 @@ def _polish(
     return x if not start_feasible or entropy(x) >= entropy(x0) - 1e-9 else x0
 
 
+def _preliz() -> Any:
+    """PreliZ, imported without the global matplotlib setting its import makes.
+
+    Importing PreliZ sets ``savefig.bbox = "tight"`` for the whole process, which would crop every
+    figure saved afterwards (the report's figures, a user's own) to its content; the setting is
+    put back as it was.
+    """
+    import matplotlib as mpl
+
+    before = mpl.rcParams["savefig.bbox"]
+    import preliz
+
+    mpl.rcParams["savefig.bbox"] = before
+    return preliz
+
+
 def _maxent(dist: Any, lower: float, upper: float, mass: float, **kwargs: Any) -> Any:
     """Run ``preliz.maxent`` silently (no plot, no warnings: the caller checks the result)."""
-    import preliz
+    preliz = _preliz()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -83,7 +99,7 @@ def _maxent(dist: Any, lower: float, upper: float, mass: float, **kwargs: Any) -
 
 def fit_log_normal(lower: float, upper: float, mass: float) -> tuple[float, float]:
     """Maxent Normal with ``mass`` between ``log lower`` and ``log upper``: (mean, sd)."""
-    import preliz
+    preliz = _preliz()
 
     a, b = math.log(lower), math.log(upper)
     fitted = _maxent(preliz.Normal(), a, b, mass)
@@ -116,7 +132,7 @@ def fit_beta(
 
     None when no Beta meets the constraints to 1e-6 (with a mode: both parameters above 1).
     """
-    import preliz
+    preliz = _preliz()
 
     kwargs: dict[str, Any] = {} if mode is None else {"fixed_stat": ("mode", mode)}
     try:
