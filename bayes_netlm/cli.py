@@ -311,8 +311,11 @@ def console() -> None:
     """
     status = main()
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (`bayes-netlm ... | head`): nothing more can be shown
+            pass
     os._exit(status)
 
 

@@ -308,3 +308,25 @@ def test_reconstruct_bad_input_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "11 events for 10 patients" in err and "'b' is not in the files" in err
     assert not out.exists() and len(list(tmp_path.iterdir())) == 2
+
+
+def test_console_script_exits_cleanly_into_a_closed_pipe(tmp_path):
+    """`bayes-netlm page ... | head -0`: output to a closed pipe is dropped, the status kept."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: flushing the command's line raises BrokenPipeError
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bayes_netlm.cli", "page", "--out", str(tmp_path / "c.html")],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            # block-buffered standard output, as in a shell pipeline
+            env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert (tmp_path / "c.html").stat().st_size > 10_000
