@@ -39,6 +39,7 @@ from bayes_netlm.reporting.rank_plots import RankPlot, rank_figures
 from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstruction_section
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
+from bayes_netlm.reporting.shape_plots import shape_probability_figure
 from bayes_netlm.spec import RunSpec
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def _shape_figure(figures: _Figures, analysis: PublishedAnalysis) -> None:
     figures.save(
         "summary_hr_weibull_shape",
         "Published-numbers HR under Weibull survival: P(HR < c) against the shape k",
-        plots.shape_probability_figure(
+        shape_probability_figure(
             analysis.shape_curves,
             marginal,
             analysis.shape_consistency,

@@ -12,7 +12,7 @@ from canvas_checks import assert_laid_out
 from matplotlib.figure import Figure
 
 from bayes_netlm.priors import load_prior_catalog
-from bayes_netlm.reporting import plots, rank_plots
+from bayes_netlm.reporting import plots, rank_plots, shape_plots
 
 # the bundled clinical thresholds (HR 0.7, equivalence 0.8-1.25, RD 0.05 / 0.025)
 CLINICAL = load_prior_catalog().clinical
@@ -161,7 +161,9 @@ def test_shape_probability_figure(tmp_path):
         {"endpoint": ["pfs_full"] * 2, "quantity": ["p_below_1", "p_benefit"], "value": [0.27, 0.2]}
     )
     consistency = pd.DataFrame({"endpoint": ["pfs_full"], "k_max_plausible": [0.3]})
-    figure = plots.shape_probability_figure(curves, marginal, consistency, CLINICAL, (0.38, 2.66))
+    figure = shape_plots.shape_probability_figure(
+        curves, marginal, consistency, CLINICAL, (0.38, 2.66)
+    )
     left, right = figure.axes
     assert left.get_xscale() == "log" and "P(HR < 1 | k)" in left.get_title()
     assert "P(HR < 0.7 | k)" in right.get_title()

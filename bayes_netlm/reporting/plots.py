@@ -22,14 +22,13 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
-from bayes_netlm.reporting.margins import LEFT, SUPTITLE, TOP, left_for_labels, set_margins
+from bayes_netlm.reporting.margins import LEFT, left_for_labels, set_margins
 
 __all__ = [
     "forest_figure",
     "hr_posterior_figure",
     "hr_reference_lines",
     "rd_posterior_figure",
-    "shape_probability_figure",
 ]
 
 HR_XLABEL = "Hazard ratio (cystic / solid)"
@@ -355,66 +354,4 @@ def forest_figure(
     ax.set_ylabel("Prior set")
     ax.set_title(label)
     ax.legend(fontsize="small", loc="best")
-    return figure
-
-
-def shape_probability_figure(
-    curves: pd.DataFrame,
-    marginal: pd.DataFrame,
-    consistency: pd.DataFrame,
-    clinical: ClinicalThresholds,
-    shape_interval: tuple[float, float],
-) -> Figure:
-    """P(HR < 1) and P(HR < important) against the Weibull shape k, one line per endpoint.
-
-    Parameters
-    ----------
-    curves : pandas.DataFrame
-        ``endpoint, label, k, p_below_1, p_benefit`` (conditional on k, one prior).
-    marginal : pandas.DataFrame
-        Summary rows of the shape-marginalised fit under the same prior (``endpoint, quantity,
-        value``): drawn as dashed horizontal lines.
-    consistency : pandas.DataFrame
-        ``endpoint, k_max_plausible``: shapes above it are marked implausible (dotted line).
-    clinical : ClinicalThresholds
-    shape_interval : tuple of float
-        The prior's central 95 % range of k, shaded.
-
-    """
-    figure = Figure(figsize=(11, 4.5))
-    set_margins(figure, top=TOP + SUPTITLE, wspace=0.15)
-    axes = figure.subplots(1, 2, sharex=True)
-    panels = (
-        ("p_below_1", "P(HR < 1 | k)"),
-        ("p_benefit", f"P(HR < {clinical.hr_important:g} | k)"),
-    )
-    limits = consistency.set_index("endpoint")["k_max_plausible"] if len(consistency) else {}
-    for ax, (quantity, title) in zip(axes, panels, strict=True):
-        ax.axvspan(*shape_interval, color="0.92", label="Prior 95 % range of k")
-        ax.axvline(1.0, color="black", lw=0.8, ls="-.")
-        for i, (endpoint, rows) in enumerate(curves.groupby("endpoint", sort=False)):
-            color = f"C{i}"
-            ax.plot(rows["k"], rows[quantity], color=color, lw=2, label=str(rows["label"].iloc[0]))
-            value = marginal[
-                (marginal["endpoint"] == endpoint) & (marginal["quantity"] == quantity)
-            ]
-            if not value.empty:
-                ax.axhline(float(value["value"].iloc[0]), color=color, ls="--", lw=1)
-            k_max = limits.get(endpoint, np.inf) if len(limits) else np.inf
-            if np.isfinite(k_max) and k_max < float(rows["k"].max()):
-                ax.axvline(k_max, color=color, ls=":", lw=2)
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator([0.2, 0.3, 0.5, 1, 2, 3, 5]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("Weibull shape k (1 = exponential)")
-        ax.set_title(f"{title}; dashed: marginalised over k")
-    axes[0].set_ylabel("Posterior probability")
-    axes[0].legend(fontsize="x-small", loc="best")
-    figure.suptitle(
-        "Summary-level HR = (median solid / median cystic)^k: dotted = largest k at which the "
-        "medians and p-value are plausible",
-        fontsize="small",
-    )
     return figure
