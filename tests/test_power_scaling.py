@@ -8,6 +8,7 @@ from scipy import stats
 
 from bayes_netlm.errors import InputError
 from bayes_netlm.sensitivity import power_scaling as ps
+from bayes_netlm.sensitivity import psense_batch
 
 CHAINS, DRAWS = 4, 1000
 
@@ -107,7 +108,7 @@ def test_batched_fits_equal_arviz_psense_summary_one_fit_at_a_time(round_to):
         )
 
     posterior = xr.Dataset({v: stack(lambda f, v=v: f[0][v]) for v in ("log_hr", "hr")})
-    batched = ps.psense_fits(
+    batched = psense_batch.psense_fits(
         posterior, stack(lambda f: f[1]), stack(lambda f: f[2]), round_to=round_to
     )
     assert list(batched.columns) == ["fit", *ps.COLUMNS]
@@ -131,13 +132,13 @@ def test_batched_fits_name_the_fits_with_non_finite_densities():
     arr = xr.DataArray(log_prior, dims=("chain", "draw", "fit"), coords={"fit": ["a", "b"]})
     posterior = xr.Dataset({"log_hr": arr.copy(data=np.stack([draws["log_hr"]] * 2, -1))})
     with pytest.raises(InputError, match="log_prior.*non-finite values in fits b"):
-        ps.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
+        psense_batch.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
 
 
 def test_batched_fits_reject_wrong_dims():
     arr = xr.DataArray(np.zeros((2, 10)), dims=("chain", "draw"))
     with pytest.raises(InputError, match="dims"):
-        ps.psense_fits(xr.Dataset({"log_hr": arr}), arr, arr)
+        psense_batch.psense_fits(xr.Dataset({"log_hr": arr}), arr, arr)
 
 
 def test_input_validation():
@@ -178,5 +179,5 @@ def test_a_batch_of_flat_priors_only_needs_no_arviz_weights():
         np.zeros(log_prior.shape + (2,)), dims=("chain", "draw", "fit"), coords={"fit": ["a", "b"]}
     )
     posterior = xr.Dataset({"log_hr": arr.copy(data=np.stack([draws["log_hr"]] * 2, -1))})
-    table = ps.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
+    table = psense_batch.psense_fits(posterior, arr, arr.copy(data=np.stack([log_lik] * 2, -1)))
     assert list(table["diagnosis"]) == ["flat prior", "flat prior"]

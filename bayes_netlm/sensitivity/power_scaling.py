@@ -24,7 +24,8 @@ in ``log_prior``: priors of other parameters are held fixed, which is exactly th
 prior sets ask. ``log_likelihood`` is the total log-likelihood per draw.
 
 Batched fits (posterior dims ``(chain, draw, fit)``) must be analysed one fit at a time
-(:func:`psense_fits`): ArviZ sums the log prior and log-likelihood over every non-sample
+(:func:`bayes_netlm.sensitivity.psense_batch.psense_fits`, tested against :func:`psense_fit`
+here): ArviZ sums the log prior and log-likelihood over every non-sample
 dimension, so one DataTree holding all fits would weight each fit's draws by the other fits'
 densities.
 """
@@ -48,10 +49,14 @@ __all__ = [
     "DIAGNOSIS_OK",
     "DIAGNOSIS_STRONG_PRIOR",
     "THRESHOLD",
+    "DEFAULT_LABELS",
+    "SAMPLE_DIMS",
+    "diagnosis",
+    "flat_prior_rows",
     "normal_log_likelihood",
     "normal_log_prior",
     "psense_fit",
-    "psense_fits",
+    "table_rows",
 ]
 
 #: ArviZ's default sensitivity threshold (``psense_summary(threshold=0.05)``).
@@ -63,7 +68,8 @@ DIAGNOSIS_OK = "✓"
 
 COLUMNS = ["variable", "prior_cjs", "likelihood_cjs", "diagnosis", "reading"]
 SAMPLE_DIMS = ("chain", "draw")
-_DEFAULT_LABELS = {"log_hr": "log HR", "log_or": "log OR", "hr": "HR", "or": "OR"}
+#: plain names of variables in the ``reading`` column
+DEFAULT_LABELS = {"log_hr": "log HR", "log_or": "log OR", "hr": "HR", "or": "OR"}
 _LOG_PRIOR_VAR = "log_prior"
 _LOG_LIKELIHOOD_VAR = "log_likelihood"
 
@@ -147,13 +153,13 @@ def psense_fit(
         power-scaling sensitivities), ``diagnosis`` (ArviZ's string, verbatim) and ``reading``.
 
     """
-    names = {**_DEFAULT_LABELS, **(labels or {})}
+    names = {**DEFAULT_LABELS, **(labels or {})}
     tree = _build_tree(draws, log_prior, log_likelihood)  # validates shapes and values
     if np.ptp(log_prior) < 1e-12:
-        return _flat_prior_rows(list(draws))
+        return flat_prior_rows(list(draws))
     with _quiet_psense_log():
         raw = az.psense_summary(tree, threshold=threshold, round_to=round_to)
-    return _rows(
+    return table_rows(
         [
             (str(v), float(r["prior"]), float(r["likelihood"]), str(r["diagnosis"]))
             for v, r in raw.iterrows()
@@ -163,116 +169,7 @@ def psense_fit(
     )
 
 
-def psense_fits(
-    posterior: xr.Dataset,
-    log_prior: xr.DataArray,
-    log_likelihood: xr.DataArray,
-    *,
-    fit_dim: str = "fit",
-    labels: Mapping[str, str] | None = None,
-    threshold: float = THRESHOLD,
-    round_to: int = 3,
-) -> pd.DataFrame:
-    """Power-scaling sensitivity of every fit of a batch, one fit at a time.
-
-    Parameters
-    ----------
-    posterior : xarray.Dataset
-        Posterior variables with dims ``(chain, draw, fit)``, one independent fit per label.
-    log_prior, log_likelihood : xarray.DataArray
-        Per-draw log prior density and total log-likelihood, dims ``(chain, draw, fit)``.
-    fit_dim : str, default "fit"
-        Name of the batch dimension.
-    labels, threshold, round_to
-        As in :func:`psense_fit`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of :func:`psense_fit` for each fit, with a leading ``fit`` column.
-
-    """
-    wanted = {*SAMPLE_DIMS, fit_dim}
-    problems = [
-        Problem(
-            where, f"has dims {tuple(arr.dims)}", f"give dims exactly {(*SAMPLE_DIMS, fit_dim)}"
-        )
-        for where, arr in [
-            *((f"posterior variable {n!r}", posterior[n]) for n in posterior.data_vars),
-            ("log_prior", log_prior),
-            ("log_likelihood", log_likelihood),
-        ]
-        if set(arr.dims) != wanted
-    ]
-    if problems:
-        raise InputError(problems)
-    names = {**_DEFAULT_LABELS, **(labels or {})}
-    order = (*SAMPLE_DIMS, fit_dim)
-    posterior = posterior.transpose(*order)
-    log_prior, log_likelihood = log_prior.transpose(*order), log_likelihood.transpose(*order)
-    for where, arr in [
-        *((f"posterior variable {n!r}", posterior[n]) for n in posterior.data_vars),
-        ("log_prior", log_prior),
-        ("log_likelihood", log_likelihood),
-    ]:
-        bad = ~np.isfinite(arr.values).all(axis=(0, 1))
-        if bad.any():
-            fits = ", ".join(str(f) for f in arr[fit_dim].values[bad])
-            raise InputError.single(where, f"has non-finite values in fits {fits}", "check them")
-    flat = np.ptp(log_prior.values, axis=(0, 1)) < 1e-12
-    # flat priors cannot be power-scaled (constant weights): they are left out of ArviZ's part
-    scaled = {fit_dim: np.flatnonzero(~flat)}
-    sensitivity = {
-        component: _sensitivity(posterior.isel(scaled), density.isel(scaled))
-        for component, density in (("prior", log_prior), ("likelihood", log_likelihood))
-        if not flat.all()
-    }
-    frames = []
-    scaled_at = iter(range(len(scaled[fit_dim])))  # position among the scaled fits, in order
-    for label, is_flat in zip(posterior[fit_dim].values, flat, strict=True):
-        if is_flat:
-            frame = _flat_prior_rows([str(n) for n in posterior.data_vars])
-        else:
-            at = next(scaled_at)
-            values = []
-            for name in posterior.data_vars:
-                prior = float(sensitivity["prior"][name].values[at])
-                likelihood = float(sensitivity["likelihood"][name].values[at])
-                values.append(
-                    (str(name), prior, likelihood, _diagnosis(prior, likelihood, threshold))
-                )
-            frame = _rows(values, names, threshold, round_to)
-        frame.insert(0, fit_dim, label.item() if isinstance(label, np.generic) else label)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
-#: ArviZ's power-scaling perturbations (``psense_summary(alphas=(0.99, 1.01))``)
-ALPHAS = (0.99, 1.01)
-
-
-def _sensitivity(posterior: xr.Dataset, density: xr.DataArray) -> xr.Dataset:
-    """ArviZ's power-scaling sensitivity of every variable, for every fit at once.
-
-    The steps of ``arviz_stats.psense`` (Pareto-smoothed log weights of ``(alpha - 1) * density``
-    normalised over the draws, then the CJS distance per variable), applied through ArviZ's array
-    functions, which loop over the fit dimension themselves, instead of one DataTree per fit.
-    """
-    weights = []
-    for alpha in ALPHAS:
-        w = np.exp(density.azstats.power_scale_lw(alpha=alpha, dim=list(SAMPLE_DIMS)))
-        weights.append(w / w.sum(SAMPLE_DIMS))
-    result: xr.Dataset = posterior.azstats.power_scale_sense(
-        lower_w=weights[0],
-        upper_w=weights[1],
-        lower_alpha=ALPHAS[0],
-        upper_alpha=ALPHAS[1],
-        sample_dims=list(SAMPLE_DIMS),
-    )
-    return result
-
-
-def _diagnosis(prior: float, likelihood: float, threshold: float) -> str:
+def diagnosis(prior: float, likelihood: float, threshold: float) -> str:
     """ArviZ's diagnosis rule (``psense_summary``), on the unrounded sensitivities."""
     if prior >= threshold and likelihood >= threshold:
         return DIAGNOSIS_CONFLICT
@@ -281,7 +178,7 @@ def _diagnosis(prior: float, likelihood: float, threshold: float) -> str:
     return DIAGNOSIS_OK
 
 
-def _flat_prior_rows(variables: list[str]) -> pd.DataFrame:
+def flat_prior_rows(variables: list[str]) -> pd.DataFrame:
     """The rows of a flat prior (e.g. Beta(1, 1) on both rates).
 
     Power-scaling it changes nothing, and ArviZ's Pareto smoothing cannot take constant weights.
@@ -306,7 +203,7 @@ def _flat_prior_rows(variables: list[str]) -> pd.DataFrame:
     )
 
 
-def _rows(
+def table_rows(
     values: list[tuple[str, float, float, str]],
     names: Mapping[str, str],
     threshold: float,

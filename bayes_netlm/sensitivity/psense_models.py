@@ -4,7 +4,7 @@ The prior that is power-scaled is the prior a prior set changes: on log HR (summ
 Weibull models), on the log OR or on both rates (rate models). Log-likelihoods are recomputed
 in NumPy from the same formulas as the models (see their modules' docstrings). Each function
 builds the per-draw densities of every fit of a batch and hands them to
-:func:`bayes_netlm.sensitivity.power_scaling.psense_fits`.
+:func:`bayes_netlm.sensitivity.psense_batch.psense_fits`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
 from bayes_netlm.modeling.weibull import SurvivalFit
 from bayes_netlm.priors import BetaPrior, NormalPrior, RatePrior
-from bayes_netlm.sensitivity.power_scaling import psense_fits
+from bayes_netlm.sensitivity.psense_batch import psense_fits
 
 __all__ = ["hazard_ratio_psense", "rates_psense", "weibull_psense"]
 
