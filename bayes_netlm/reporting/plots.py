@@ -11,6 +11,7 @@ RD = rate(cystic) - rate(solid).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = [
     "forest_figure",
     "hr_posterior_figure",
     "hr_reference_lines",
+    "ratio_axis",
     "rd_posterior_figure",
 ]
 
@@ -114,10 +116,10 @@ RATIO_TICKS = (
 )
 
 
-def _ratio_axis(ax: Axes) -> None:
+def ratio_axis(ax: Axes, ticks: Sequence[float] = RATIO_TICKS) -> None:
     """Log x-axis with plain-number ticks (0.5, 1, 2) instead of powers of ten."""
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     # no minor ticks: unlabelled on this axis, and each one costs a tick object to lay out
     ax.xaxis.set_minor_locator(NullLocator())
@@ -192,7 +194,7 @@ def hr_posterior_figure(
         grid, density = _kde_curve(values, lower, upper)
         ax.plot(np.exp(grid), density, lw=2, label=f"Prior: {_prior_name(fit)}")
     hr_reference_lines(ax, clinical, vertical=True)
-    _ratio_axis(ax)
+    ratio_axis(ax)
     ax.set_xlim(np.exp(lower), np.exp(upper))
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"{HR_XLABEL}; < 1 favours cystic")
@@ -347,7 +349,7 @@ def forest_figure(
     ratio = quantity in RATIO_QUANTITIES
     ax.axvline(1.0 if ratio else 0.0, color="black", lw=1, ls=":")
     if ratio:
-        _ratio_axis(ax)
+        ratio_axis(ax)
     ax.set_yticks(range(len(priors)), list(reversed(priors)))
     ax.set_ylim(-0.6, len(priors) - 0.4)
     ax.set_xlabel(f"{EFFECT_XLABELS[quantity]}: median and 95 % interval")

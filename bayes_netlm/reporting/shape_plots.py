@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from bayes_netlm.priors import ClinicalThresholds
 from bayes_netlm.reporting.margins import SUPTITLE, TOP, set_margins
+from bayes_netlm.reporting.plots import ratio_axis
 
 __all__ = ["shape_probability_figure"]
 
@@ -62,10 +62,7 @@ def shape_probability_figure(
             k_max = limits.get(endpoint, np.inf) if len(limits) else np.inf
             if np.isfinite(k_max) and k_max < float(rows["k"].max()):
                 ax.axvline(k_max, color=color, ls=":", lw=2)
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator([0.2, 0.3, 0.5, 1, 2, 3, 5]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-        ax.xaxis.set_minor_locator(NullLocator())
+        ratio_axis(ax, ticks=(0.2, 0.3, 0.5, 1, 2, 3, 5))
         ax.set_ylim(0, 1)
         ax.set_xlabel("Weibull shape k (1 = exponential)")
         ax.set_title(f"{title}; dashed: marginalised over k")
