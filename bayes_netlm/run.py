@@ -1,8 +1,8 @@
 """``bayes-netlm run``: load, analyse, then write tables, posteriors, figures and the report.
 
 The patient-level survival analysis runs in a second process while this one fits the
-published-numbers models: its Numba compilation and the published models' JAX compilation each
-use one core, and compilation is most of the run's time.
+published-numbers models, so each uses one core: for compilation on a cold cache (Numba for the
+Weibull model, JAX for the published models), and for sampling, figures and imports on a warm one.
 
 This module stays light (standard library and the input loaders): it starts the second process
 before importing the main process's libraries (:mod:`bayes_netlm.run_main`), so the two import
