@@ -97,6 +97,21 @@ def test_seeds_do_not_depend_on_chunking():
     assert map_tasks(lambda x: x * 2, [1, 2, 3]) == [2, 4, 6]
 
 
+def test_local_cluster_starts_beside_another_on_the_default_port():
+    """Another Dask cluster's dashboard on 8787 (distributed's default) must not matter."""
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("0.0.0.0", 8787))
+        except OSError:
+            pass  # already taken by someone else: the same situation
+        else:
+            taken.listen()
+        with cluster_client(workers=1) as client:  # warnings are errors under the tests
+            assert client.submit(sum, [1, 2]).result() == 3
+
+
 def test_weibull_sbc_identical_with_one_and_two_workers():
     case = quick(weibull_case("weibull"), draws=100, tune=100)
     pits = []

@@ -60,7 +60,9 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # any free port: distributed's default (8787, also with None) may be taken by another
+            # cluster, e.g. a notebook's, and the clash is a warning (an error under the tests)
+            dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
         Client(cluster) as client,
