@@ -14,13 +14,19 @@ from bayes_netlm.modeling import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Samples the batched log-HR model (NumPyro, JAX) with `fits` entries and prints the JAX
-# persistent-cache hits and misses this process saw, as JSON.
+# Samples the batched log-HR model (NumPyro, JAX) with `fits` entries with prior mean `mean` and
+# prints the JAX persistent-cache hits and misses this process saw, how many samplers it traced and
+# exported, and a digest of the draws, as JSON.
 SCRIPT = """
-import json, sys
+import hashlib, json, sys
 import jax
-from jax import monitoring
-counts = {"hits": 0, "misses": 0}
+from jax import export, monitoring
+counts = {"hits": 0, "misses": 0, "exported": 0}
+original_export = export.export
+def counted_export(*args, **kwargs):
+    counts["exported"] += 1
+    return original_export(*args, **kwargs)
+export.export = counted_export
 def listen(event, **kwargs):
     if event.endswith("/cache_hits"):
         counts["hits"] += 1
@@ -30,15 +36,17 @@ monitoring.register_event_listener(listen)
 import numpy as np
 from bayes_netlm.modeling.hazard_ratio import build_model
 from bayes_netlm.modeling.sampling import SamplerSettings, sample_once
-fits = int(sys.argv[1])
-model = build_model(np.full(fits, -0.3), np.full(fits, 0.4), np.zeros(fits), np.ones(fits),
+fits, mean = int(sys.argv[1]), float(sys.argv[2])
+model = build_model(np.full(fits, -0.3), np.full(fits, 0.4), np.full(fits, mean), np.ones(fits),
                     [f"f{i}" for i in range(fits)])
-sample_once(model, 1, SamplerSettings(draws=20, tune=20, chains=1, cores=1))
+tree = sample_once(model, 1, SamplerSettings(draws=20, tune=20, chains=2, cores=1))
+draws = np.asarray(tree.posterior["log_hr"])
+counts["digest"] = hashlib.sha256(draws.tobytes()).hexdigest()
 print(json.dumps(counts))
 """
 
 
-def run_in_new_process(script: str, folder: Path, *arguments: int) -> dict:
+def run_in_new_process(script: str, folder: Path, *arguments: float) -> dict:
     """The JSON last printed by ``script`` run with the cache in ``folder`` and no inherited
     PyTensor or Numba cache settings."""
     env = {**os.environ, cache.ENV_VAR: str(folder), "PYTHONPATH": str(ROOT)}
@@ -55,8 +63,8 @@ def run_in_new_process(script: str, folder: Path, *arguments: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def sample_in_new_process(folder: Path, fits: int) -> dict[str, int]:
-    return run_in_new_process(SCRIPT, folder, fits)
+def sample_in_new_process(folder: Path, fits: int, mean: float = 0.0) -> dict[str, int]:
+    return run_in_new_process(SCRIPT, folder, fits, mean)
 
 
 def test_cache_folder_is_versioned_and_can_be_disabled(monkeypatch, tmp_path) -> None:
@@ -89,14 +97,44 @@ def test_configure_points_pytensor_and_numba_into_the_folder(monkeypatch, tmp_pa
 def test_second_process_uses_the_cache_and_a_changed_model_misses(tmp_path) -> None:
     first = sample_in_new_process(tmp_path, fits=3)
     folder = tmp_path / cache.versions_key()
-    stored = cache.entries(folder)["jax"]
-    assert first["misses"] > 0 and stored > 0
+    stored = cache.entries(folder)
+    assert first["misses"] > 0 and stored["jax"] > 0
+    assert first["exported"] == 1 and stored["jax-export"] == 1
     second = sample_in_new_process(tmp_path, fits=3)
-    assert second["misses"] == 0 and second["hits"] >= first["misses"]
-    assert cache.entries(folder)["jax"] == stored  # nothing new written
-    changed = sample_in_new_process(tmp_path, fits=5)  # another shape: another program
-    assert changed["misses"] > 0
-    assert cache.entries(folder)["jax"] > stored
+    # nothing traced, exported or compiled: the sampler and its executable come from the folder
+    assert second["exported"] == 0 and second["misses"] == 0
+    assert second["hits"] >= first["misses"]
+    assert second["digest"] == first["digest"]  # the seed gives the same draws cold and warm
+    assert cache.entries(folder) == stored  # nothing new written
+    # another shape, or the same shape with another prior (a constant of the program): new entries
+    for fits, mean in ((5, 0.0), (3, 0.5)):
+        changed = sample_in_new_process(tmp_path, fits=fits, mean=mean)
+        assert changed["exported"] == 1 and changed["misses"] > 0
+    assert cache.entries(folder)["jax-export"] == 3
+    assert cache.entries(folder)["jax"] > stored["jax"]
+
+
+def test_an_unreadable_exported_sampler_is_exported_again(tmp_path) -> None:
+    import numpy as np
+
+    from bayes_netlm.modeling.hazard_ratio import build_model
+    from bayes_netlm.modeling.numpyro_nuts import EXPORT_FOLDER, sample_numpyro
+    from bayes_netlm.modeling.sampling import SamplerSettings, dispersed_starts
+
+    model = build_model(np.full(2, -0.3), np.full(2, 0.4), np.zeros(2), np.ones(2), ["a", "b"])
+    settings = SamplerSettings(draws=10, tune=10, chains=1, cores=1)
+    starts = dispersed_starts(model, 1, seed=1)
+
+    def draws() -> np.ndarray:
+        tree = sample_numpyro(model, starts, 1, settings, cache=tmp_path)
+        return np.asarray(tree.posterior["log_hr"])
+
+    first = draws()
+    (entry,) = (tmp_path / EXPORT_FOLDER).iterdir()
+    entry.write_bytes(b"half-written")
+    np.testing.assert_array_equal(draws(), first)
+    assert entry.read_bytes() != b"half-written"  # replaced by a readable entry
+    assert list(entry.parent.iterdir()) == [entry]  # no temporary file left
 
 
 # Compiles the Weibull model for `rows` rows (nutpie, Numba), samples it briefly and prints how

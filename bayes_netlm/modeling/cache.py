@@ -20,6 +20,9 @@ Sharing: each backend writes an entry to a temporary file and renames it into pl
 Numba) or holds its own lock on the compile directory (PyTensor), so two runs sharing the folder
 never read a half-written entry; at worst both compile the same entry once.
 
+- jax.export (``jax-export/``): the published-numbers samplers traced and lowered to StableHLO,
+  so a warm run neither traces nor lowers them (:mod:`bayes_netlm.modeling.numpyro_nuts`, which
+  keys them by the model's log density with its constants, the shapes and the sampler settings).
 - nutpie (``nutpie/``): the two C callbacks nutpie wraps around a model's log density, which
   Numba alone cannot find again in a new process; :mod:`bayes_netlm.modeling.nutpie_cache` keys
   them by PyTensor's hash of the model's graph.
@@ -114,10 +117,10 @@ def configure_jax() -> Path | None:
 
 
 def entries(folder: Path) -> dict[str, int]:
-    """Number of files per backend subfolder (``pytensor``, ``numba``, ``jax``, ``nutpie``)."""
+    """Number of files per cache subfolder (``jax-export``: the exported samplers)."""
     return {
         name: sum(1 for p in (folder / name).rglob("*") if p.is_file())
         if (folder / name).exists()
         else 0
-        for name in ("pytensor", "numba", "jax", "nutpie")
+        for name in ("pytensor", "numba", "jax", "jax-export", "nutpie")
     }

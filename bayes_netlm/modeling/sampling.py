@@ -1,6 +1,6 @@
 """Sample PyMC models and check every fit.
 
-Two paths. A model fitted once (published summaries) is sampled by PyMC's own NUTS
+Two paths. A model fitted once (published summaries) is sampled by NumPyro's NUTS
 (:func:`sample_once`), which compiles fastest. A model fitted many times (patient data: two
 endpoints, two cohorts, every prior set) is compiled once by nutpie (:class:`CompiledModel`).
 
@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 # PyMC, PyTensor, nutpie and ArviZ are imported where they are used, so that modules built on this
 # one (and the command line's input checks) load in well under a second.
@@ -144,64 +143,41 @@ def _progress_lines(report: Callable[[str], None]) -> Callable[[Sequence[Any]], 
 def sample_once(
     model: pm.Model, seed: int, settings: SamplerSettings = SamplerSettings()
 ) -> xr.DataTree:
-    """Sample a model that is fitted once, with NumPyro's NUTS through PyMC (JAX).
+    """Sample a model that is fitted once, with NumPyro's NUTS (JAX).
 
     For the small batched models of published summaries compilation is all that matters, and with
     a cold cache JAX compiles fastest here: the hazard-ratio, Beta-rates and log-OR-rates batches
     took 5.2 + 5.4 + 4.0 s with NumPyro, 9.0 + 13.9 + 9.1 s with PyMC's own NUTS (Numba) and
-    7.8 + 13.3 + 10.5 s with nutpie, each including sampling.
+    7.8 + 13.3 + 10.5 s with nutpie, each including sampling. With a warm cache the traced sampler
+    is loaded as well (:mod:`bayes_netlm.modeling.numpyro_nuts`).
     """
-    import pymc as pm
     import pytensor
 
     from bayes_netlm.modeling.cache import configure_jax
+    from bayes_netlm.modeling.numpyro_nuts import sample_numpyro
 
-    configure_jax()  # XLA executables are kept between runs
-    # PyTensor compiles a few run-once helpers here (the initial point); its default Numba mode
-    # would spend seconds compiling them with a cold cache, the Python linker none.
-    with model, pytensor.config.change_flags(mode="FAST_COMPILE"):
-        return pm.sample(
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=settings.cores,
-            random_seed=seed,
-            target_accept=settings.target_accept,
-            nuts_sampler="numpyro",
-            progressbar=False,
-            compute_convergence_checks=False,
-            initvals=dispersed_initvals(model, settings.chains, seed),
-            # PyMC's own jitter evaluates an un-jitted JAX log density per chain, ~1 s of XLA
-            # compilation per model; dispersed_initvals jitters the same way in NumPy.
-            nuts={"jitter": False},
-        )
+    cache = configure_jax()  # XLA executables and exported samplers are kept between runs
+    # PyTensor compiles a run-once helper here (the initial point); its default Numba mode would
+    # spend seconds compiling it with a cold cache, the Python linker none.
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        starts = dispersed_starts(model, settings.chains, seed)
+    return sample_numpyro(model, starts, seed, settings, cache)
 
 
-def dispersed_initvals(model: pm.Model, chains: int, seed: int) -> list[dict[str, np.ndarray]]:
-    """One starting point per chain: the model's initial point plus U(-1, 1) noise.
+def dispersed_starts(model: pm.Model, chains: int, seed: int) -> list[np.ndarray]:
+    """Starting points: the model's initial point plus U(-1, 1) noise, one per chain.
 
-    The noise is added on the unconstrained scale, as PyMC's jitter does, so that chains start
-    apart and R-hat can detect chains that do not mix.
+    One array per value variable (``model.value_vars``, unconstrained scale) with a leading chain
+    axis. The noise is added on the unconstrained scale, as PyMC's jitter does, so that chains
+    start apart and R-hat can detect chains that do not mix.
     """
     rng = np.random.default_rng([seed, 7919])
     initial = model.initial_point()
-    starts = []
-    for _ in range(chains):
-        point = {}
-        for rv in model.free_RVs:
-            value_name = model.rvs_to_values[rv].name
-            unconstrained = initial[value_name] + rng.uniform(-1, 1, np.shape(initial[value_name]))
-            transform = model.rvs_to_transforms.get(rv)
-            if transform is None:
-                point[rv.name] = unconstrained
-            elif transform.name == "logodds":
-                point[rv.name] = special.expit(unconstrained)
-            elif transform.name == "log":
-                point[rv.name] = np.exp(unconstrained)
-            else:
-                point[rv.name] = np.asarray(transform.backward(unconstrained).eval())
-        starts.append(point)
-    return starts
+    names = [value.name for value in model.value_vars]
+    noise = [
+        {name: rng.uniform(-1, 1, np.shape(initial[name])) for name in names} for _ in range(chains)
+    ]
+    return [np.stack([initial[name] + n[name] for n in noise]) for name in names]
 
 
 def convergence_table(
