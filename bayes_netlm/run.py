@@ -35,6 +35,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from bayes_netlm.claim import DESIGN
 from bayes_netlm.evidence.published import load_published
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
@@ -136,7 +137,9 @@ def run_published(
             if spec.survival is not None
             else None
         )
-        design_pending = pool.submit(_in_child, "bayes_netlm.run_worker:design_part", seed)
+        design_pending = pool.submit(
+            _in_child, "bayes_netlm.run_design:design_part", seed, Path(claims) / DESIGN
+        )
         if pending is not None:
             progress("patient-level Weibull fits started in a second process")
         # imported only now: the second process imports its libraries meanwhile (~4 s each)

@@ -27,7 +27,7 @@ from bayes_netlm.analyses.published import (
     analyse_published,
     published_sensitivity,
 )
-from bayes_netlm.claim import claim
+from bayes_netlm.claim import DESIGN, RANK_PLOTS, claim
 from bayes_netlm.evidence.published import PublishedStudy
 from bayes_netlm.priors import PriorCatalog
 from bayes_netlm.progress import Progress
@@ -40,6 +40,7 @@ from bayes_netlm.reporting.reconstruction import reconstruction_figure, reconstr
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.reporting.report import render_report, sensitivity_section, survival_section
 from bayes_netlm.reporting.shape_plots import shape_probability_figure
+from bayes_netlm.run_design import design_part
 from bayes_netlm.spec import RunSpec
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Child:
     submit: Callable[..., Future[Any]]
     #: the Weibull analysis and its figures (None without patient-level data)
     survival: Future[Any] | None
-    #: the design section and its figures
+    #: the design section and its figures (None if this process has claimed them)
     design: Future[Any]
     #: a folder for claims of work either process may do (:mod:`bayes_netlm.claim`)
     claims: Path
@@ -260,7 +261,7 @@ def main_part(
         # ArviZ's rank plots (its chain-uniformity test, ~1.5 s each) go to the second process
         # after its own work, or are drawn here if this process is idle first (bayes_netlm.claim)
         ranks = _rank_plots(analysis)
-        rank_marker = child.claims / "rank-plots"
+        rank_marker = child.claims / RANK_PLOTS
         ranks_pending = child.submit("bayes_netlm.run_worker:rank_part", ranks, rank_marker)
         figures = _Figures(folder)
         # drawn while the survival process is still sampling
@@ -278,6 +279,12 @@ def main_part(
         # out of its own work: this process draws the rank plots unless the other has begun them
         own_ranks = rank_figures(ranks) if claim(rank_marker) else None
         _write_posteriors(folder, analysis, _published_posteriors(analysis))
+        # the design section too, if the second process is still busy with the Weibull fits
+        own_design = (
+            design_part(seed, child.claims / DESIGN)
+            if child.survival is not None and not child.survival.done()
+            else None
+        )
         if child.survival is not None:
             progress("waiting for the patient-level Weibull fits")
         survival, survival_figures, grid_figures = (
@@ -313,7 +320,7 @@ def main_part(
             extra.append(
                 sensitivity_section(grid, tipping, psense, spec.sensitivity.reference_prior)
             )
-        design, design_figures = child.design.result()
+        design, design_figures = own_design or child.design.result()
         child_ranks = ranks_pending.result()
         child.release()  # nothing left for it: it exits while this process writes
         figures.add(design_figures, gallery=False)  # shown inside the design section only

@@ -3,10 +3,10 @@
 :func:`survival_part`: the Weibull analysis
 (:func:`~bayes_netlm.analyses.patients.analyse_survival`), then every figure drawn from it (survival
 curves over Kaplan-Meier, hazard ratios across prior sets, HR over time, posterior predictive
-checks, the rank plot and the Weibull prior-grid heat maps). :func:`design_part`: the report's
-prior predictive checks and assurance of a future study, with their two figures.
-:func:`rank_part`: the rank plots of the published-numbers fits (sent once the main process has
-fitted them), unless the main process has claimed them first. Figures are
+checks, the rank plot and the Weibull prior-grid heat maps). :func:`rank_part`: the rank plots
+of the published-numbers fits (sent once the main process has fitted them), unless the main
+process has claimed them first; the design section (:mod:`bayes_netlm.run_design`) is claimed the
+same way. Figures are
 rendered to PNG bytes here; nothing is written to disk, :mod:`bayes_netlm.run_main` stays the only
 writer of the results folder.
 """
@@ -29,7 +29,7 @@ from bayes_netlm.reporting.rank_plots import RankPlot, rank_figure, rank_figures
 from bayes_netlm.reporting.rendered import Rendered
 from bayes_netlm.spec import SensitivitySpec, SurvivalSpec
 
-__all__ = ["design_part", "rank_part", "survival_part"]
+__all__ = ["rank_part", "survival_part"]
 
 
 PPC_REPLICATES = 50
@@ -104,27 +104,6 @@ def survival_part(
         if not survival.grid.empty:
             grids = sensitivity_plots.heatmap_figures(survival.grid, "weibull")
     return survival, figures, grids
-
-
-def design_part(seed: int) -> tuple[str, Rendered]:
-    """The design section's HTML and its two figures, to be written as ``figures/NAME.png``."""
-    from bayes_netlm.simulation.assurance import FutureStudy
-    from bayes_netlm.simulation.commands import DEFAULT_GRID, assurance_tables
-    from bayes_netlm.simulation.figures import assurance_figure, prior_predictive_figure
-    from bayes_netlm.simulation.prior_predictive import prior_predictive_checks
-    from bayes_netlm.simulation.report import simulation_section
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        checks = prior_predictive_checks()
-        assurance, _ = assurance_tables(FutureStudy(), "posterior_os", DEFAULT_GRID, (), 0, seed)
-        figures = Rendered()
-        figures.save("design_prior_predictive", "", prior_predictive_figure(checks))
-        figures.save("design_assurance", "", assurance_figure(assurance))
-    paths = {
-        "prior_predictive": "figures/design_prior_predictive.png",
-        "assurance": "figures/design_assurance.png",
-    }
-    return simulation_section([], checks, assurance, paths), figures
 
 
 def rank_part(ranks: list[RankPlot], marker: Path) -> Rendered | None:

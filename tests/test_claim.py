@@ -1,8 +1,9 @@
-"""The claim that shares the rank plots between the two processes of ``bayes-netlm run``."""
+"""The claim that shares work (rank plots, design section) between the two processes of a run."""
 
 import multiprocessing
 
-from bayes_netlm.claim import claim
+from bayes_netlm.claim import DESIGN, claim
+from bayes_netlm.run_design import design_part
 
 
 def test_only_the_first_claim_wins(tmp_path):
@@ -17,3 +18,11 @@ def test_racing_processes_get_one_claim_between_them(tmp_path):
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(claim, [marker] * 8)
     assert sorted(results) == [False] * 7 + [True]
+
+
+def test_the_design_section_is_done_once_by_whichever_process_claims_it(tmp_path):
+    marker = tmp_path / DESIGN
+    html, figures = design_part(5, marker)  # first claim: this caller does it
+    assert "Prior predictive checks" in html
+    assert [name for name, _, _ in figures.items] == ["design_prior_predictive", "design_assurance"]
+    assert design_part(5, marker) is None  # the other process finds it claimed
