@@ -3,22 +3,24 @@ import pandas as pd
 
 from bayes_netlm.evidence.counts import parse_count
 from bayes_netlm.modeling.rates import build_beta_model, count_arrays
-from bayes_netlm.modeling.sampling import dispersed_initvals, fit_passed
+from bayes_netlm.modeling.sampling import dispersed_starts, fit_passed
 
 
-def test_dispersed_initvals_are_reproducible_apart_and_valid():
+def test_dispersed_starts_are_reproducible_apart_and_on_the_unconstrained_scale():
     counts = count_arrays([parse_count("3", 12, "x"), parse_count("98-101", 452, "x")])
     model = build_beta_model(counts, counts, np.ones(2), np.ones(2), ["a", "b"])
-    starts = dispersed_initvals(model, 4, seed=3)
-    again = dispersed_initvals(model, 4, seed=3)
-    assert len(starts) == 4
+    starts = dispersed_starts(model, 4, seed=3)
+    again = dispersed_starts(model, 4, seed=3)
+    assert [v.name for v in model.value_vars] == ["p_index_logodds__", "p_reference_logodds__"]
+    assert len(starts) == 2  # one array per value variable, chains first
     for first, second in zip(starts, again, strict=True):
-        np.testing.assert_array_equal(first["p_index"], second["p_index"])
-    values = np.array([s["p_index"] for s in starts])
-    assert np.all((values > 0) & (values < 1))  # back on the constrained scale
+        assert first.shape == (4, 2)
+        np.testing.assert_array_equal(first, second)
+    values = starts[0]
     assert len(np.unique(values[:, 0])) == 4  # every chain starts elsewhere
-    # U(-1, 1) around logit 0.5 = 0 keeps starts within expit(+-1)
-    assert np.all((values > 0.26) & (values < 0.74))
+    # U(-1, 1) around the initial point logit(0.5) = 0, on the log-odds scale
+    assert np.all((values > -1) & (values < 1))
+    assert not np.allclose(starts[0], starts[1])  # each variable gets its own noise
 
 
 def test_fit_verdict_needs_every_threshold():
