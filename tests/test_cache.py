@@ -99,7 +99,7 @@ def test_second_process_uses_the_cache_and_a_changed_model_misses(tmp_path) -> N
     folder = tmp_path / cache.versions_key()
     stored = cache.entries(folder)
     assert first["misses"] > 0 and stored["jax"] > 0
-    assert first["exported"] == 1 and stored["jax-export"] == 1
+    assert first["exported"] == 1 and stored[cache.JAX_EXPORT] == 1
     second = sample_in_new_process(tmp_path, fits=3)
     # nothing traced, exported or compiled: the sampler and its executable come from the folder
     assert second["exported"] == 0 and second["misses"] == 0
@@ -110,7 +110,7 @@ def test_second_process_uses_the_cache_and_a_changed_model_misses(tmp_path) -> N
     for fits, mean in ((5, 0.0), (3, 0.5)):
         changed = sample_in_new_process(tmp_path, fits=fits, mean=mean)
         assert changed["exported"] == 1 and changed["misses"] > 0
-    assert cache.entries(folder)["jax-export"] == 3
+    assert cache.entries(folder)[cache.JAX_EXPORT] == 3
     assert cache.entries(folder)["jax"] > stored["jax"]
 
 
@@ -118,7 +118,7 @@ def test_an_unreadable_exported_sampler_is_exported_again(tmp_path) -> None:
     import numpy as np
 
     from bayes_netlm.modeling.hazard_ratio import build_model
-    from bayes_netlm.modeling.numpyro_nuts import EXPORT_FOLDER, sample_numpyro
+    from bayes_netlm.modeling.numpyro_nuts import sample_numpyro
     from bayes_netlm.modeling.sampling import SamplerSettings, dispersed_starts
 
     model = build_model(np.full(2, -0.3), np.full(2, 0.4), np.zeros(2), np.ones(2), ["a", "b"])
@@ -130,7 +130,7 @@ def test_an_unreadable_exported_sampler_is_exported_again(tmp_path) -> None:
         return np.asarray(tree.posterior["log_hr"])
 
     first = draws()
-    (entry,) = (tmp_path / EXPORT_FOLDER).iterdir()
+    (entry,) = (tmp_path / cache.JAX_EXPORT).iterdir()
     entry.write_bytes(b"half-written")
     np.testing.assert_array_equal(draws(), first)
     assert entry.read_bytes() != b"half-written"  # replaced by a readable entry

@@ -15,17 +15,16 @@ What is kept, per backend:
   (NumPyro), keyed by the lowered program (model structure, shapes, constants) and the JAX
   version; every entry is kept (:data:`JAX_MIN_COMPILE_SECONDS` is 0: a threshold on compile time
   would make what is cached depend on the machine's load, and a warm run miss).
-
-Sharing: each backend writes an entry to a temporary file and renames it into place (JAX and
-Numba) or holds its own lock on the compile directory (PyTensor), so two runs sharing the folder
-never read a half-written entry; at worst both compile the same entry once.
-
-- jax.export (``jax-export/``): the published-numbers samplers traced and lowered to StableHLO,
+- jax.export (:data:`JAX_EXPORT`): the published-numbers samplers traced and lowered to StableHLO,
   so a warm run neither traces nor lowers them (:mod:`bayes_netlm.modeling.numpyro_nuts`, which
   keys them by the model's log density with its constants, the shapes and the sampler settings).
 - nutpie (``nutpie/``): the two C callbacks nutpie wraps around a model's log density, which
   Numba alone cannot find again in a new process; :mod:`bayes_netlm.modeling.nutpie_cache` keys
   them by PyTensor's hash of the model's graph.
+
+Sharing: each backend writes an entry to a temporary file and renames it into place (JAX, Numba
+and the exported samplers) or holds its own lock on the compile directory (PyTensor), so two runs
+sharing the folder never read a half-written entry; at worst both compile the same entry once.
 
 :func:`configure` must run before PyTensor or Numba is imported in the process (it sets their
 environment variables; a spawned child inherits them); :func:`configure_jax` can run any time
@@ -41,10 +40,12 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["ENV_VAR", "cache_dir", "configure", "configure_jax", "entries"]
+__all__ = ["ENV_VAR", "JAX_EXPORT", "cache_dir", "configure", "configure_jax", "entries"]
 
 ENV_VAR = "BAYES_NETLM_CACHE_DIR"
 JAX_MIN_COMPILE_SECONDS = 0.0
+#: subfolder of the exported NumPyro samplers
+JAX_EXPORT = "jax-export"
 _PACKAGES = ("pytensor", "numba", "jax", "jaxlib", "numpyro", "pymc", "nutpie", "numpy")
 
 
@@ -117,10 +118,10 @@ def configure_jax() -> Path | None:
 
 
 def entries(folder: Path) -> dict[str, int]:
-    """Number of files per cache subfolder (``jax-export``: the exported samplers)."""
+    """Number of files per cache subfolder, the exported samplers' (:data:`JAX_EXPORT`) too."""
     return {
         name: sum(1 for p in (folder / name).rglob("*") if p.is_file())
         if (folder / name).exists()
         else 0
-        for name in ("pytensor", "numba", "jax", "jax-export", "nutpie")
+        for name in ("pytensor", "numba", "jax", JAX_EXPORT, "nutpie")
     }
