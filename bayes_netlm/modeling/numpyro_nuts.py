@@ -13,7 +13,7 @@ statistics.
 The function is exported (:mod:`jax.export`, StableHLO) and serialized into
 ``<cache folder>/jax-export/<key>.bin``; a later run deserializes it, and JAX's persistent
 compilation cache supplies the executable, so nothing is traced (measured: 0.5 s for the same fit
-after PyMC's conversion of the model to JAX, which takes 0.25-0.5 s per model).
+after PyMC's conversion of the model to JAX, which takes 0.25-0.4 s per model).
 
 The key is a SHA-256 of everything the exported program depends on: the jaxprs of the model's log
 density and of its draw-to-variables map with their constants (the data and prior
