@@ -30,7 +30,6 @@ from bayes_netlm.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
-    from matplotlib.figure import Figure
 
 __all__ = [
     "MARKER",
@@ -84,10 +83,6 @@ class ResultsFolder:
     def binary(self, relative: str, content: bytes) -> None:
         """Write bytes as they are (a PNG rendered elsewhere)."""
         self.path(relative).write_bytes(content)
-
-    def figure(self, relative: str, figure: Figure) -> None:
-        """Save a matplotlib figure as PNG."""
-        figure.savefig(self.path(relative), dpi=100)
 
     def netcdf(self, relative: str, tree: xr.DataTree) -> None:
         """Save a posterior DataTree as netCDF (h5netcdf engine)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from bayes_netlm.reporting.rendered import save_png
 from bayes_netlm.simulation.assurance import (
     RULES,
     FutureStudy,
@@ -52,7 +53,7 @@ def calibrate(
         out.mkdir(parents=True, exist_ok=True)
         for r in results:
             path = out / f"sbc_{r.family}.png"
-            sbc_figure(r).savefig(path, dpi=110)
+            save_png(sbc_figure(r), path, dpi=110)
             payload.setdefault("figures", {})[f"sbc_{r.family}"] = str(path)
     return payload
 
@@ -130,7 +131,7 @@ def design(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "assurance.png"
-        assurance_figure(table, checked).savefig(path, dpi=110)
+        save_png(assurance_figure(table, checked), path, dpi=110)
         payload["figures"] = {"assurance": str(path)}
     return payload
 
@@ -142,6 +143,6 @@ def prior_predictive(out: Path | None = None) -> dict[str, Any]:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "prior_predictive.png"
-        prior_predictive_figure(checks).savefig(path, dpi=110)
+        save_png(prior_predictive_figure(checks), path, dpi=110)
         payload["figures"] = {"prior_predictive": str(path)}
     return payload
