@@ -194,31 +194,3 @@ def test_rank_figure_limits_fits(hr_tree, tmp_path):
     assert len(titles) == 2 and all("log_hr" in t for t in titles)
     assert "Rank plot of log_hr" in figure.get_suptitle()
     _save(figure, tmp_path / "rank.png")
-
-
-def test_save_png_renders_with_the_auto_hinter_and_leaves_the_settings(tmp_path) -> None:
-    """The PNG is the figure rendered with ``text.hinting = force_autohint``, at the dpi asked;
-    the process's Matplotlib settings are the same afterwards and the figure is closed."""
-    import io
-
-    import matplotlib as mpl
-
-    from bayes_netlm.reporting.rendered import save_png
-
-    def labelled() -> Figure:
-        figure, axes = plt.subplots(figsize=(4, 3))
-        axes.plot([0, 1, 2], [1, 0, 2])
-        axes.set_title("Hazard ratio, cystic vs solid")
-        return figure
-
-    expected = io.BytesIO()
-    with mpl.rc_context({"text.hinting": "force_autohint"}):
-        labelled().savefig(expected, format="png", dpi=80)
-    settings = dict(mpl.rcParams)
-    figure = labelled()
-    save_png(figure, tmp_path / "figure.png", dpi=80)
-    assert (tmp_path / "figure.png").read_bytes() == expected.getvalue()
-    assert mpimg.imread(tmp_path / "figure.png").shape[:2] == (240, 320)
-    assert dict(mpl.rcParams) == settings
-    assert figure.number not in plt.get_fignums()
-    plt.close("all")

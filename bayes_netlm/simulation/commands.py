@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from bayes_netlm.reporting.rendered import save_png
 from bayes_netlm.simulation.assurance import (
     RULES,
     FutureStudy,
@@ -53,7 +52,7 @@ def calibrate(
         out.mkdir(parents=True, exist_ok=True)
         for r in results:
             path = out / f"sbc_{r.family}.png"
-            save_png(sbc_figure(r), path, dpi=110)
+            sbc_figure(r).savefig(path, dpi=110)
             payload.setdefault("figures", {})[f"sbc_{r.family}"] = str(path)
     return payload
 
@@ -131,7 +130,7 @@ def design(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "assurance.png"
-        save_png(assurance_figure(table, checked), path, dpi=110)
+        assurance_figure(table, checked).savefig(path, dpi=110)
         payload["figures"] = {"assurance": str(path)}
     return payload
 
@@ -143,6 +142,6 @@ def prior_predictive(out: Path | None = None) -> dict[str, Any]:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "prior_predictive.png"
-        save_png(prior_predictive_figure(checks), path, dpi=110)
+        prior_predictive_figure(checks).savefig(path, dpi=110)
         payload["figures"] = {"prior_predictive": str(path)}
     return payload
