@@ -261,3 +261,25 @@ def test_rates_prior_dependence_side_by_side():
     # finding 5: flat 0.858, Jeffreys 0.715, informative 0.625
     assert "P(RD &gt; 0) runs from 0.625 (informative) to 0.858 (vague)" in html
     assert "<td>0.715</td>" in html
+
+
+def test_prior_table_lists_each_specification_with_its_endpoints():
+    """A set with a prior per endpoint (informative morbidity vs mortality) gives one row per
+    specification naming its endpoints; a specification used for every endpoint says "all"."""
+    from bayes_netlm.reporting.report import _prior_rows
+
+    rows = [
+        ("rates", e, label, prior, spec)
+        for e, label, informative in (
+            ("major_morbidity", "Major morbidity", "beta:8.6,34.4"),
+            ("mortality", "Mortality", "beta:1.6,78.4"),
+        )
+        for prior, spec in (("vague", "beta:1,1"), ("informative", informative))
+    ]
+    table = pd.DataFrame(rows, columns=["analysis", "endpoint", "label", "prior", "prior_spec"])
+    cells = [cells for _, cells in _prior_rows(table)]
+    assert cells == [
+        ["vague", "rates", "<code>beta:1,1</code>", "all"],
+        ["informative", "rates", "<code>beta:8.6,34.4</code>", "Major morbidity"],
+        ["informative", "rates", "<code>beta:1.6,78.4</code>", "Mortality"],
+    ]
