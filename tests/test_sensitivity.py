@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from canvas_checks import assert_laid_out
 from scipy import stats
@@ -56,6 +57,27 @@ def test_tipping_table_readings():
     # a prior centred exactly on no effect shrinks P(HR < 1) towards 0.5 but never past it
     row = table[(table.conclusion == "P(HR < 1) > 0.5") & (table.family == "skeptical")].iloc[0]
     assert np.isnan(row.tipping_sd) and row.reading.startswith("no skeptical prior")
+
+
+def test_tipping_table_names_the_quantity_of_a_group_shape_fit():
+    """With group-specific shapes the HR is the one at a reference time: every conclusion and
+    reading says so; the numbers do not depend on the name."""
+
+    def probability(prior: NormalPrior, threshold: float) -> float:
+        return exact_probability(OS, prior, threshold)
+
+    plain = tipping_table(probability, VAGUE, CATALOG.clinical)
+    named = tipping_table(probability, VAGUE, CATALOG.clinical, quantity="HR at 1 year")
+    assert list(named.conclusion.unique()) == [
+        "P(HR at 1 year < 1) > 0.5",
+        "P(HR at 1 year < 1) > 0.8",
+        "P(HR at 1 year < 1) > 0.95",
+        f"P(HR at 1 year < {CATALOG.clinical.hr_important:g}) > 0.5",
+    ]
+    pessimistic = named[(named.family == "pessimistic") & (named.threshold == 1.0)].iloc[0]
+    assert "on log HR at 1 year would overturn 'P(HR at 1 year < 1) > 0.5'" in pessimistic.reading
+    columns = ["tipping_sd", "probability_reference", "holds"]
+    pd.testing.assert_frame_equal(plain[columns], named[columns])
 
 
 def test_reweighting_recovers_conjugate_posterior():
@@ -189,6 +211,9 @@ def test_weibull_tipping_table_agrees_with_the_main_table():
         assert (rows.holds == (main[quantity] > rows.level)).all()
     assert set(tipping.quantity) == {"HR at 1 year"} and set(grid.quantity) == {"HR at 1 year"}
     assert tipping.method.notna().all()
+    # the conclusions and readings name the HR the prior is on (they said "P(HR < 1)")
+    assert tipping.conclusion.str.startswith("P(HR at 1 year < ").all()
+    assert (tipping.reading.str.count("on log HR at 1 year") == 1).all()
 
 
 def test_heatmap_renders_with_labels(tmp_path):
@@ -210,3 +235,8 @@ def test_heatmap_renders_with_labels(tmp_path):
     assert axes[0].get_xlabel() == "Prior SD on log HR"
     assert "refitted" in figure.get_suptitle()
     assert any(text.get_text().endswith("*") for text in axes[0].texts)
+    named = heatmap_figure(grid, "Progression-free survival", quantity="HR at 1 year")
+    titled = [ax for ax in named.axes if ax.get_title()]
+    assert [ax.get_title() for ax in titled] == ["P(HR at 1 year < 1)", "P(HR at 1 year < 0.7)"]
+    assert titled[0].get_xlabel() == "Prior SD on log HR at 1 year"
+    assert titled[0].get_ylabel() == "Prior centre (HR at 1 year)"

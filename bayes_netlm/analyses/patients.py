@@ -92,7 +92,9 @@ def weibull_sensitivity(
             for m, s in zip(grid.prior_mean, grid.prior_sd, strict=True)
         ]
         grids.append(grid.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
-        tipping = tipping_table(sweep.probability, reference, catalog.clinical, sweep.locate)
+        tipping = tipping_table(
+            sweep.probability, reference, catalog.clinical, sweep.locate, fit.hr_name
+        )
         tippings.append(tipping.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
     if not grids:
         return pd.DataFrame(), pd.DataFrame()

@@ -21,15 +21,16 @@ def heatmap_figures(grid: pd.DataFrame, model: str) -> Rendered:
     figures = Rendered()
     for endpoint, cells in grid.groupby("endpoint", sort=False):
         title = grid_title(str(cells["label"].iloc[0]), model)
+        quantity = str(cells["quantity"].iloc[0]) if "quantity" in cells else "HR"
         figures.save(
             f"prior_grid_{model}_{endpoint}",
-            f"{title}: P(HR < c) over a grid of priors",
-            heatmap_figure(cells, title),
+            f"{title}: P({quantity} < c) over a grid of priors",
+            heatmap_figure(cells, title, quantity),
         )
     return figures
 
 
-def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
+def heatmap_figure(grid: pd.DataFrame, label: str, quantity: str = "HR") -> Figure:
     """One panel per HR threshold: P(HR < threshold) by prior mean (as HR) and prior SD.
 
     Parameters
@@ -40,6 +41,9 @@ def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
         refitting are marked with an asterisk).
     label : str
         Endpoint label for the title.
+    quantity : str
+        The hazard ratio the prior is on: ``"HR"``, or ``"HR at 1 year"`` for a fit whose groups
+        have their own Weibull shapes.
 
     """
     thresholds = sorted(grid["threshold"].unique(), reverse=True)
@@ -70,9 +74,9 @@ def heatmap_figure(grid: pd.DataFrame, label: str) -> Figure:
                 )
         ax.set_xticks(range(len(table.columns)), [f"{s:g}" for s in table.columns])
         ax.set_yticks(range(len(table.index)), [f"{math.exp(m):.2g}" for m in table.index])
-        ax.set_xlabel("Prior SD on log HR")
-        ax.set_ylabel("Prior centre (HR)")
-        ax.set_title(f"P(HR < {threshold:g})")
+        ax.set_xlabel(f"Prior SD on log {quantity}")
+        ax.set_ylabel(f"Prior centre ({quantity})")
+        ax.set_title(f"P({quantity} < {threshold:g})")
         figure.colorbar(image, ax=ax, shrink=0.8, label="Posterior probability")
     note = (
         " (* refitted: PSIS k-hat > 0.7 or weight ESS < 400)"

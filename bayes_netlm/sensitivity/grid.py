@@ -53,24 +53,30 @@ SD_RANGE = (1e-3, 20.0)
 
 @dataclass(frozen=True)
 class Conclusion:
-    """A statement "P(HR < threshold) > level" that a reader may draw."""
+    """A statement "P(HR < threshold) > level" that a reader may draw.
+
+    ``quantity`` names the hazard ratio: ``"HR"``, or ``"HR at 1 year"`` for a fit whose groups
+    have their own Weibull shapes (the HR then changes with time; the prior is on its log at
+    that time).
+    """
 
     threshold: float
     level: float
+    quantity: str = "HR"
 
     @property
     def text(self) -> str:
         """The statement in words."""
-        return f"P(HR < {self.threshold:g}) > {self.level:g}"
+        return f"P({self.quantity} < {self.threshold:g}) > {self.level:g}"
 
 
-def conclusions(clinical: ClinicalThresholds) -> list[Conclusion]:
+def conclusions(clinical: ClinicalThresholds, quantity: str = "HR") -> list[Conclusion]:
     """The default conclusions: cystic better (HR < 1) or importantly better, at three levels."""
     return [
-        Conclusion(1.0, 0.5),
-        Conclusion(1.0, 0.8),
-        Conclusion(1.0, 0.95),
-        Conclusion(clinical.hr_important, 0.5),
+        Conclusion(1.0, 0.5, quantity),
+        Conclusion(1.0, 0.8, quantity),
+        Conclusion(1.0, 0.95, quantity),
+        Conclusion(clinical.hr_important, 0.5, quantity),
     ]
 
 
@@ -181,15 +187,16 @@ def tipping_point(
 
 def _sentence(family: str, sd: float | None, holds: bool, conclusion: Conclusion) -> str:
     article = "an" if family[0] in "aeiou" else "a"
+    scale = f"log {conclusion.quantity}"
     if sd is None:
-        return f"no {family} prior (SD 0.001-20 on log HR) changes whether {conclusion.text}"
+        return f"no {family} prior (SD 0.001-20 on {scale}) changes whether {conclusion.text}"
     if holds:
         return (
-            f"{article} {family} prior with SD below {sd:.3g} on log HR would overturn "
+            f"{article} {family} prior with SD below {sd:.3g} on {scale} would overturn "
             f"'{conclusion.text}'"
         )
     return (
-        f"{article} {family} prior with SD below {sd:.3g} on log HR would make "
+        f"{article} {family} prior with SD below {sd:.3g} on {scale} would make "
         f"'{conclusion.text}' hold"
     )
 
@@ -202,6 +209,7 @@ def tipping_table(
     reference: NormalPrior,
     clinical: ClinicalThresholds,
     locate: Locate | None = None,
+    quantity: str = "HR",
 ) -> pd.DataFrame:
     """Tipping points of every default conclusion for the three prior families.
 
@@ -215,12 +223,14 @@ def tipping_table(
     locate : callable, optional
         ``locate(center, threshold, level) -> (sd or None, extra columns)``; by default
         :func:`tipping_point` on ``probability`` with no extra columns.
+    quantity : str
+        The hazard ratio the prior and the conclusions are about (:class:`Conclusion`).
 
     """
     d = abs(math.log(clinical.hr_important))
     families = {"skeptical": 0.0, "enthusiastic": -d, "pessimistic": d}
     rows = []
-    for conclusion in conclusions(clinical):
+    for conclusion in conclusions(clinical, quantity):
         base = probability(reference, conclusion.threshold)
         holds = base > conclusion.level
         threshold = conclusion.threshold
