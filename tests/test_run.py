@@ -109,6 +109,11 @@ def test_run_writes_every_output(first_run):
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
     assert "How much does the answer rest on the prior?" in html
+    # the group-shape fit's conclusions name the HR at its reference time, and the report says
+    # that lifelines' common-shape Weibull HR beside it is another quantity
+    pfs_tips = tipping[(tipping.analysis == "weibull") & (tipping.endpoint == "pfs_full")]
+    assert len(pfs_tips) and pfs_tips.conclusion.str.startswith("P(HR at 1 year < ").all()
+    assert "it is not the HR at 1 year of the Bayesian model above" in html
     assert "Calibration and study design" in html and "Prior predictive checks" in html
     assert (out / "figures" / "design_assurance.png").exists()
     assert (out / "figures" / "prior_grid_weibull_pfs_full.png").exists()

@@ -116,6 +116,12 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
             for r in freq.itertuples()
         ]
         out.append("<p>Frequentist analysis of the same patients (lifelines):</p>")
+        if fit.group_shape:
+            out.append(
+                f"<p>Its Weibull fit has one shape for both groups (weibull_shape: common), so "
+                f"its weibull_hr is constant over time: it is not the {escape(fit.hr_name)} of "
+                "the Bayesian model above, whose groups have their own shapes.</p>"
+            )
         freq_header = ["Quantity", "Group", "Value", "95 % lower", "95 % upper"]
         out.append(html_table(freq_header, freq_rows))
     balance = [
