@@ -160,9 +160,17 @@ def interval_from_draws(draws: np.ndarray) -> Estimate:
 
 
 def probability_from_draws(event: np.ndarray) -> Estimate:
-    """Posterior probability of an event from its ``(chain, draw)`` indicator draws, with MCSE."""
+    """Posterior probability of an event from its ``(chain, draw)`` indicator draws, with MCSE.
+
+    When no draw (or every draw) has the event the estimate is 0 (or 1) and its MCSE cannot be
+    estimated from the draws (their variance is 0, which would claim an exact answer): it is
+    NaN then. The exact probability may still be of the order of 1 / effective sample size.
+    """
     chains = _chains(event)
-    return Estimate(float(np.mean(chains)), mcse_value=_mcse(chains, "mean"))
+    probability = float(np.mean(chains))
+    if probability in (0.0, 1.0):
+        return Estimate(probability, mcse_value=float("nan"))
+    return Estimate(probability, mcse_value=_mcse(chains, "mean"))
 
 
 def _probability(value: float | np.floating) -> Estimate:

@@ -32,6 +32,21 @@ def test_mcse_of_iid_draws_matches_the_textbook_formula():
     assert interval.mcse_lower > interval.mcse_value  # tails are estimated less precisely
 
 
+def test_a_probability_with_every_draw_on_one_side_has_no_mcse():
+    """Indicator draws all 0 (or all 1) have variance 0: ArviZ's MCSE would be 0, claiming an
+    exact answer; the estimate keeps its value and its MCSE is NaN, shown as not estimable."""
+    from bayes_netlm.reporting.report_tables import _mcse_text
+
+    never = probability_from_draws(np.zeros((4, 1000), dtype=bool))
+    always = probability_from_draws(np.ones((4, 1000), dtype=bool))
+    assert (never.value, always.value) == (0.0, 1.0)
+    assert np.isnan(never.mcse_value) and np.isnan(always.mcse_value)
+    once = probability_from_draws(np.arange(4000).reshape(4, 1000) == 17)
+    assert once.value == 1 / 4000 and 0 < once.mcse_value < 1e-3
+    row = pd.Series({"value": 0.0, "mcse_value": never.mcse_value})
+    assert _mcse_text(row, "p_harm") == "MCSE not estimable: every draw on one side"
+
+
 def test_autocorrelated_draws_have_larger_mcse_than_iid():
     rng = np.random.default_rng(1)
     iid = rng.normal(size=(4, 4000))
@@ -61,13 +76,16 @@ def _check_every_cell(table: pd.DataFrame, se_at_exact: bool = False) -> int:
             if np.isnan(row[column]):
                 continue
             mcse = mcmc[mcse_column]
-            assert np.isfinite(mcse), (key, column)
             estimate, exact = mcmc[column], row[column]
+            # every draw on one side (a probability of 0 or 1): no MCSE; the exact probability
+            # is then within a draw's worth of it
+            one_sided = key[2].startswith("p_") and estimate in (0.0, 1.0)
+            assert np.isfinite(mcse) != one_sided, (key, column, mcse)
+            if one_sided:
+                mcse = 0.0
             if se_at_exact and key[2].startswith("p_") and 0 < estimate < 1 and mcse > 0:
                 ess = estimate * (1 - estimate) / mcse**2
                 mcse = max(mcse, np.sqrt(exact * (1 - exact) / ess))
-            # a probability of exactly 0 or 1 in every draw has MCSE 0: then the exact one is
-            # within a draw's worth of it
             bound = max(4 * mcse, 1e-3)
             gap = abs(mcmc[column] - row[column])
             assert gap <= bound, (key, column, mcmc[column], row[column])

@@ -93,6 +93,8 @@ def _mcse_text(row: pd.Series, quantity: str) -> str:
         decimals = 3 if quantity == "rd" else 2
         limits = (fixed(row[c], decimals + 1) for c in ("mcse_lower", "mcse_upper"))
         return f"MCSE {fixed(row['mcse_value'], decimals + 1)} ({' to '.join(limits)})"
+    if not math.isfinite(float(row["mcse_value"])):
+        return "MCSE not estimable: every draw on one side"
     return f"MCSE {fixed(row['mcse_value'], 3)}"
 
 
