@@ -80,6 +80,26 @@ def test_tipping_table_names_the_quantity_of_a_group_shape_fit():
     pd.testing.assert_frame_equal(plain[columns], named[columns])
 
 
+def test_a_conclusion_within_monte_carlo_error_of_its_level_is_not_settled():
+    """With a probability from draws, a conclusion within 2 MCSE of its level is reported as not
+    settled (its tipping SDs are noise); the others read as before."""
+
+    def probability(prior: NormalPrior, threshold: float) -> float:
+        return exact_probability(OS, prior, threshold)
+
+    exact = tipping_table(probability, VAGUE, CATALOG.clinical)
+    drawn = tipping_table(probability, VAGUE, CATALOG.clinical, mcse=lambda threshold: 0.03)
+    base = exact.loc[exact.threshold == 1.0, "probability_reference"].iloc[0]
+    assert 0.74 < base < 0.8  # OS: within 2 x 0.03 of the level 0.8, not of 0.5 or 0.95
+    assert exact.mcse_reference.isna().all() and (drawn.mcse_reference == 0.03).all()
+    unsettled = drawn.reading.str.startswith("not settled by the draws")
+    near = (drawn.threshold == 1.0) & (drawn.level == 0.8)
+    assert (unsettled == near).all()
+    assert "within 2 MCSE of 0.8" in drawn[near].reading.iloc[0]
+    assert (drawn[~near].reading == exact[~near].reading).all()
+    pd.testing.assert_series_equal(drawn.tipping_sd, exact.tipping_sd)
+
+
 def test_reweighting_recovers_conjugate_posterior():
     data = LogHazardRatio(-0.3, 0.3, "")
     draws = np.random.default_rng(1).normal(*_moments(conjugate_posterior(VAGUE, data)), 20000)

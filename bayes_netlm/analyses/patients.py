@@ -93,7 +93,12 @@ def weibull_sensitivity(
         ]
         grids.append(grid.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
         tipping = tipping_table(
-            sweep.probability, reference, catalog.clinical, sweep.locate, fit.hr_name
+            sweep.probability,
+            reference,
+            catalog.clinical,
+            sweep.locate,
+            fit.hr_name,
+            sweep.mcse,
         )
         tippings.append(tipping.assign(endpoint=fit.name, label=fit.label, quantity=fit.hr_name))
     if not grids:

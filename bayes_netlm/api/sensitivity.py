@@ -189,7 +189,9 @@ def _weibull(
         "refit" if (m, s) in sweep.refitted else "PSIS"
         for m, s in zip(grid.prior_mean, grid.prior_sd, strict=True)
     ]
-    tipping = tipping_table(sweep.probability, reference, clinical, sweep.locate, fit.hr_name)
+    tipping = tipping_table(
+        sweep.probability, reference, clinical, sweep.locate, fit.hr_name, sweep.mcse
+    )
     psense = weibull_psense(result.posterior, [fit], {result.prior_name: reference})
     return SensitivityResult(grid, tipping, psense, [], fit.label)
 

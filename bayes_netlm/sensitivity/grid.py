@@ -32,9 +32,11 @@ from scipy import optimize, special, stats
 
 from bayes_netlm.modeling.hazard_ratio import LogHazardRatio, conjugate_posterior
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
+from bayes_netlm.summaries import probability_from_draws
 
 __all__ = [
     "KHAT_MAX",
+    "UNSETTLED_MCSE",
     "WeibullSweep",
     "Conclusion",
     "Reweighted",
@@ -201,6 +203,19 @@ def _sentence(family: str, sd: float | None, holds: bool, conclusion: Conclusion
     )
 
 
+#: a conclusion whose probability under the reference prior is closer to its level than this many
+#: MCSEs is not settled by the draws (:func:`tipping_table`)
+UNSETTLED_MCSE = 2.0
+
+
+def _unsettled(probability: float, mcse: float, conclusion: Conclusion) -> str:
+    return (
+        f"not settled by the draws: P = {probability:.3f} (MCSE {mcse:.3f}) is within "
+        f"{UNSETTLED_MCSE:g} MCSE of {conclusion.level:g}, so whether '{conclusion.text}' holds, "
+        "and any tipping SD, is Monte Carlo noise"
+    )
+
+
 Locate = Callable[[float, float, float], tuple[float | None, dict[str, object]]]
 
 
@@ -210,6 +225,7 @@ def tipping_table(
     clinical: ClinicalThresholds,
     locate: Locate | None = None,
     quantity: str = "HR",
+    mcse: Callable[[float], float] | None = None,
 ) -> pd.DataFrame:
     """Tipping points of every default conclusion for the three prior families.
 
@@ -225,6 +241,11 @@ def tipping_table(
         :func:`tipping_point` on ``probability`` with no extra columns.
     quantity : str
         The hazard ratio the prior and the conclusions are about (:class:`Conclusion`).
+    mcse : callable, optional
+        ``mcse(threshold)``: the Monte Carlo standard error of ``probability(reference,
+        threshold)`` when it comes from posterior draws (column ``mcse_reference``). A conclusion
+        whose probability lies within :data:`UNSETTLED_MCSE` MCSEs of its level is not settled
+        by the draws: its reading says so, as its tipping SDs are then Monte Carlo noise.
 
     """
     d = abs(math.log(clinical.hr_important))
@@ -234,6 +255,8 @@ def tipping_table(
         base = probability(reference, conclusion.threshold)
         holds = base > conclusion.level
         threshold = conclusion.threshold
+        error = mcse(threshold) if mcse is not None else math.nan
+        settled = not abs(base - conclusion.level) <= UNSETTLED_MCSE * error  # NaN: settled
 
         def at_threshold(prior: NormalPrior, threshold: float = threshold) -> float:
             return probability(prior, threshold)
@@ -254,7 +277,10 @@ def tipping_table(
                     "family": family,
                     "prior_mean": center,
                     "tipping_sd": np.nan if sd is None else sd,
-                    "reading": _sentence(family, sd, holds, conclusion),
+                    "reading": _sentence(family, sd, holds, conclusion)
+                    if settled
+                    else _unsettled(base, error, conclusion),
+                    "mcse_reference": error,
                     **extra,
                 }
             )
@@ -276,7 +302,7 @@ class WeibullSweep:
     reference : NormalPrior
         The prior the reference draws were made under.
     reference_log_hr : numpy.ndarray
-        Posterior draws of log HR under ``reference``.
+        Posterior draws of log HR under ``reference``, ``(chain, draw)`` (or one chain, flat).
     max_refits : int
         Refits one tipping point may use before it is reported from the last refit alone.
 
@@ -292,9 +318,14 @@ class WeibullSweep:
         self._refit = refit
         self.reference = reference
         self.reference_log_hr = np.ravel(reference_log_hr)
+        self._chains = np.atleast_2d(reference_log_hr)
         self.max_refits = max_refits
         self.refitted: dict[tuple[float, float], np.ndarray] = {}
         self.khat: dict[tuple[float, float], float] = {}
+
+    def mcse(self, threshold: float) -> float:
+        """Monte Carlo standard error of P(HR < threshold) under the reference prior (ArviZ)."""
+        return probability_from_draws(self._chains < math.log(threshold)).mcse_value
 
     def draws_under(self, prior: NormalPrior) -> np.ndarray:
         """Log HR draws of the model refitted under ``prior`` (each prior fitted once)."""
