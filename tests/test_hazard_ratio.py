@@ -121,3 +121,17 @@ def test_pymc_agrees_with_conjugate_within_monte_carlo_error():
     exact = table[(table.method == "exact") & (table.quantity == "p_below_1")].value.to_numpy()
     # a probability from ~4000 draws with ESS >= 400 has MC error below 0.025
     assert np.max(np.abs(pymc - exact)) < 0.03
+
+
+def test_a_p_value_of_1_carries_no_information_and_is_checked_without_error():
+    """p = 1 (the paper reports it for two rates) gives z = 0 and an infinite SE: the posterior is
+    the prior, the derivation says so, and the information check warns instead of dividing by
+    zero (it raised ZeroDivisionError in the CLI, the API and a run spec)."""
+    data = hr.from_medians(13.8, 10.6, 1.0)
+    assert math.isinf(data.se) and data.information == 0.0
+    assert "no information about the HR" in data.derivation
+    check = hr.information_check(data, 12, 452)
+    assert not check.consistent and check.message.startswith("WARNING")
+    prior = NormalPrior(-0.2, 0.3)
+    posterior = hr.conjugate_posterior(prior, data)
+    assert (posterior.mean, posterior.sd) == pytest.approx((prior.mean, prior.sd))

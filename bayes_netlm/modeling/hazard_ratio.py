@@ -141,9 +141,17 @@ def from_p_value(hr: float, p: float, where: str = "--p") -> LogHazardRatio:
         raise InputError.single(
             where, f"HR 1 cannot have p = {p:g} < 1", "check the hazard ratio and p-value"
         )
-    se = math.inf if z == 0 else abs(estimate) / z
+    if z == 0:
+        return LogHazardRatio(
+            estimate,
+            math.inf,
+            f"HR {hr:.3g} with two-sided p = 1: z = 0, so SE is infinite: these numbers carry no "
+            "information about the HR and the posterior is the prior",
+        )
     return LogHazardRatio(
-        estimate, se, f"HR {hr:.3g} with two-sided p = {p:g}: z = {z:.3f}, SE = |log HR| / z"
+        estimate,
+        abs(estimate) / z,
+        f"HR {hr:.3g} with two-sided p = {p:g}: z = {z:.3f}, SE = |log HR| / z",
     )
 
 
@@ -239,7 +247,14 @@ def information_check(
     implied = data.information
     within = lowest * 0.999 <= implied <= highest * 1.001
     plausible = implied >= plausible_lowest * 0.999
-    effective = 1.0 / (1.0 / implied - 1.0 / d_ref) if implied < d_ref else math.inf
+    # no information (p = 1: infinite SE) is no effective index event
+    effective = (
+        0.0
+        if implied == 0
+        else 1.0 / (1.0 / implied - 1.0 / d_ref)
+        if implied < d_ref
+        else math.inf
+    )
     sizes = f"{n_index} vs {n_reference if n_reference is not None else f'>= {n_index} (unknown)'}"
     head = f"SE {data.se:.3f} implies {implied:.2f} events' worth of information"
     bounds = (
