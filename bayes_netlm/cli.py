@@ -136,12 +136,14 @@ def _survival_parser(sub: Any) -> None:
         "--reference-time",
         type=checks.positive_float,
         default=1.0,
-        help="time whose HR carries the prior with --shape group (default: %(default)s)",
+        help="time in years whose HR carries the prior with --shape group (default: %(default)s)",
     )
     survival.add_argument(
         "--time-unit",
+        choices=tuple(checks.YEARS_PER),
         default="years",
-        help="unit of the time column, for the output (default: %(default)s, as in "
+        help="unit of the time column; times are converted to years, the unit of every output "
+        "(horizons 1, 5 and 10 years, medians, RMST) (default: %(default)s, as in "
         "data/DATA_DICTIONARY.md)",
     )
     survival.add_argument("--prior", default="vague", help=PRIOR_HELP)

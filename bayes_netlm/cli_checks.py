@@ -30,7 +30,11 @@ __all__ = [
     "positive_float",
     "p_value",
     "seed",
+    "YEARS_PER",
 ]
+
+#: ``survival --time-unit``: how many of each unit make a year (times are converted to years)
+YEARS_PER = {"years": 1.0, "months": 12.0, "weeks": 365.25 / 7, "days": 365.25}
 
 MAX_SEED = 2**31 - 1
 # Below this a p-value cannot be told apart from 0 in double precision (z is then about 37).

@@ -9,6 +9,7 @@ Cheap checks run first, so a bad input never imports PyMC.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +206,8 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
         covariates=requested,
         id_col=args.id,
     )
+    if args.time_unit != "years":  # the horizons, reference time and outputs are in years
+        data = replace(data, time=data.time / checks.YEARS_PER[args.time_unit])
     fit = model.fit_data(data, seed=args.seed, source=args.data)
     rows = _rows(fit, "weibull", "pymc")
     names = {"index": data.index_label, "reference": data.reference_label}
@@ -216,7 +219,8 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
             "patients": int(data.time.size),
             "events": int(data.event.sum()),
             "covariates": list(data.covariates.columns),
-            "time_unit": args.time_unit,
+            "time_unit": "years",
+            "time_unit_of_file": args.time_unit,
             "notes": list(data.notes),
         },
         "prior": str(prior),

@@ -64,10 +64,16 @@ def _ci(block: dict[str, Any]) -> str:
 def format_survival(result: dict[str, Any]) -> str:
     """``survival``: the Bayesian Weibull fit, then the lifelines results beside it."""
     data, unit = result["data"], result["data"]["time_unit"]
+    converted = (
+        f" (converted from {data['time_unit_of_file']})"
+        if data["time_unit_of_file"] != unit
+        else ""
+    )
     lines = [NOT_CONVERGED] if result.get("converged") is False else []
     lines.append(
         f"data: {data['file']}: {data['patients']} patients, {data['events']} events; "
         f"HR = hazard({data['index']}) / hazard({data['reference']}); time unit: {unit}"
+        f"{converted}"
     )
     lines.append(f"prior: {result['prior']}    method: {result['method']}")
     lines.append(_interval(result["estimate"]["measure"], result["estimate"]))

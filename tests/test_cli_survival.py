@@ -241,3 +241,29 @@ def test_a_fit_that_fails_its_checks_exits_3_and_says_so(tmp_path):
     assert result.returncode == 3, result.stderr
     assert result.stdout.startswith("WARNING: this fit FAILED its convergence checks")
     assert "exit status 3" in result.stderr
+
+
+@pytest.mark.slow
+def test_times_in_months_are_converted_to_years(tmp_path, capsys):
+    """--time-unit months: the same patients with times x 12 give the same HR at 1 year,
+    probabilities and medians (in years) as the file in years; before, the horizons and the
+    reference time silently became 1, 5 and 10 months under labels in years."""
+    cohort = pd.read_csv(COHORT)
+    months = write(tmp_path, cohort.assign(pfs_time=cohort.pfs_time * 12))
+    common = ["--time", "pfs_time", "--event", "pfs_event", "--group", "group"]
+    common += ["--shape", "group", "--json", "--seed", "5"]
+    outputs = []
+    for path, unit in ((COHORT, "years"), (months, "months")):
+        assert main(["survival", "--data", str(path), *common, "--time-unit", unit]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    years, converted = outputs
+    assert converted["data"]["time_unit"] == "years"
+    assert converted["data"]["time_unit_of_file"] == "months"
+    assert converted["estimate"]["measure"] == "HR at 1 year"
+    assert converted["estimate"]["median"] == pytest.approx(years["estimate"]["median"], rel=1e-6)
+    for name, p in years["probabilities"].items():
+        assert converted["probabilities"][name] == pytest.approx(p, abs=1e-9), name
+    for group, block in years["medians"].items():
+        assert converted["medians"][group]["median"] == pytest.approx(block["median"], rel=1e-6)
+    assert main(["survival", "--data", str(months), *common, "--time-unit", "fortnights"]) == 2
+    assert "fortnights" in capsys.readouterr().err
