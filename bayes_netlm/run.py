@@ -40,7 +40,7 @@ from bayes_netlm.evidence.published import load_published
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting.outputs import results_folder, signals_deferred
-from bayes_netlm.spec import DEFAULT_SPEC, load_spec
+from bayes_netlm.spec import DEFAULT_SPEC, check_run_inputs, load_spec
 
 __all__ = ["FITS_FAILED", "run_published"]
 
@@ -116,6 +116,7 @@ def run_published(
     spec = load_spec(spec_path or DEFAULT_SPEC)
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
+    check_run_inputs(spec, catalog)
     with (
         results_folder(out) as folder,
         tempfile.TemporaryDirectory(prefix="bayes-netlm-claims-") as claims,

@@ -195,3 +195,50 @@ def test_a_fit_that_failed_its_checks_is_said_loudly_with_status_3(as_json, monk
         assert json.loads(captured.out)["converged"] is False
     else:
         assert captured.out.startswith("WARNING: this fit FAILED its convergence checks")
+
+
+SPEC_MISTAKES = {
+    "weibull_fits typo": (
+        ('weibull_fits = ["os_full", "pfs_full"]', 'weibull_fits = ["os_ful", "pfs_full"]'),
+        "[sensitivity] weibull_fits: 'os_ful' is not a Weibull fit of this spec",
+    ),
+    "reference prior typo": (
+        ('reference_prior = "vague"', 'reference_prior = "vauge"'),
+        "[sensitivity] reference_prior: unknown prior set 'vauge'",
+    ),
+    "survival prior set typo": (
+        (
+            'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\n# Horizons',
+            'prior_sets = ["vague", "skeptcal"]\n# Horizons',
+        ),
+        "[survival] prior_sets: unknown prior set 'skeptcal'",
+    ),
+    "column typo": (
+        ('time = "os_time"', 'time = "os_tim"'),
+        "[survival.endpoints.os] time: column 'os_tim' is not in synthetic_cohort.csv",
+    ),
+    "matching column typo": (
+        ('"primary_site"]', '"primary_sight"]'),
+        "[survival] match_on: column 'primary_sight' is not in synthetic_cohort.csv",
+    ),
+    "missing data file": (
+        ('data = "data/synthetic_cohort.csv"', 'data = "data/nosuch.csv"'),
+        "[survival] data: ",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SPEC_MISTAKES), ids=list(SPEC_MISTAKES))
+def test_spec_mistakes_in_the_patient_level_part_exit_2_before_any_work(case, tmp_path, capsys):
+    """They surfaced 37-51 s into a run (the data file, a column, a prior set) or not at all
+    (a weibull_fits typo swept nothing, silently); now before the results folder is made or
+    the survival process started, naming the spec's field."""
+    (old, new), message = SPEC_MISTAKES[case]
+    assert SPEC.count(old) == 1, old
+    spec = tmp_path / "run.toml"
+    spec.write_text(SPEC.replace(old, new), encoding="utf-8")
+    out = tmp_path / "results"
+    assert main(["run", "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]

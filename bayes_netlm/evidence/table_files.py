@@ -6,11 +6,12 @@ table (:func:`bayes_netlm.evidence.patients.read_table`) runs the same checks fi
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from bayes_netlm.errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "check_table_path"]
+__all__ = ["TABLE_SUFFIXES", "check_table_path", "csv_columns"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -44,3 +45,18 @@ def check_table_path(path: str | Path) -> Path:
             "save the table to a file and give that file",
         )
     return path
+
+
+def csv_columns(path: Path) -> list[str] | None:
+    """The column names of a CSV file's header line (standard library only); None otherwise.
+
+    None for a Parquet file, or a CSV file whose first line cannot be read as text: reading the
+    table later reports those properly.
+    """
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
