@@ -108,3 +108,22 @@ def test_parse_total_events() -> None:
 def test_survival_far_outside_the_axis_is_refused() -> None:
     with pytest.raises(InputError, match="far outside the axis"):
         load_curve_input(CURVE.assign(survival=[1.0, 0.8, -0.3, 1.0, 0.9, 0.6]), RISK)
+
+
+def test_one_stray_value_above_the_fraction_scale_is_refused() -> None:
+    """A single 1.7 in a file of fractions made the whole file read as percent (every survival
+    divided by 100) and the reconstruction was written; now the mix is an error naming it."""
+    stray = CURVE.assign(survival=[1.0, 0.8, 0.5, 1.0, 1.7, 0.6])
+    with pytest.raises(InputError) as error:
+        load_curve_input(stray, RISK)
+    message = _problems(error)
+    assert "data row 5" in message and "most points of arm 'a' are fractions" in message
+
+
+@pytest.mark.parametrize("table", ["curve", "at-risk"])
+def test_a_table_with_a_header_and_no_rows_is_refused(table: str) -> None:
+    """Header-only files ended in pandas' "No objects to concatenate" traceback."""
+    curve = CURVE.iloc[:0] if table == "curve" else CURVE
+    risk = RISK.iloc[:0] if table == "at-risk" else RISK
+    with pytest.raises(InputError, match="no rows under the header"):
+        load_curve_input(curve, risk)

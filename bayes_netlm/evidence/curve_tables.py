@@ -40,8 +40,9 @@ class AtRiskTable:
 
 
 def _missing_columns(frame: pd.DataFrame, wanted: tuple[str, ...], source: str) -> list[Problem]:
+    """Columns ``wanted`` that the table lacks; with all of them, a table without rows."""
     present = ", ".join(str(c) for c in frame.columns) or "no columns"
-    return [
+    missing = [
         Problem(
             f"{source}, column '{name}'",
             "column not found",
@@ -50,6 +51,9 @@ def _missing_columns(frame: pd.DataFrame, wanted: tuple[str, ...], source: str) 
         for name in wanted
         if name not in frame.columns
     ]
+    if not missing and frame.empty:
+        return [Problem(source, "no rows under the header", "add the digitised rows")]
+    return missing
 
 
 def _numbers(frame: pd.DataFrame, column: str, source: str) -> tuple[np.ndarray, list[Problem]]:
@@ -117,6 +121,21 @@ def read_curves(frame: pd.DataFrame, source: str) -> tuple[dict, list[str], list
         f"{source}: survival read as {'percent' if percent else 'fractions'} "
         f"(largest value {top:g}){'; divided by 100' if percent else ''}"
     ]
+    if percent:  # a percent curve has most of its points above the fraction scale
+        for arm in dict.fromkeys(arms[(arms != "") & finite]):
+            rows = (arms == arm) & finite
+            if np.median(survival[rows]) <= _PERCENT_ABOVE:
+                above = np.flatnonzero(finite & (survival > _PERCENT_ABOVE))
+                problems.append(
+                    Problem(
+                        Column(source, "survival").where(above),
+                        f"read as percent (largest value {top:g}), but most points of arm "
+                        f"{arm!r} are fractions (at most {_PERCENT_ABOVE:g})",
+                        "one file holds one scale: re-read these points as fractions, or "
+                        "give every point as a percent",
+                    )
+                )
+                break
     fraction = survival / scale
     far = finite & ((fraction < -_NOISE) | (fraction > 1 + _NOISE))
     if far.any():
