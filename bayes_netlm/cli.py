@@ -259,6 +259,14 @@ def _run(args: argparse.Namespace) -> int:
     return 3 if FITS_FAILED in line else 0
 
 
+def _page(args: argparse.Namespace) -> int:
+    from bayes_netlm.reporting.outputs import check_out_file
+    from bayes_netlm.reporting.page import write_calculator
+
+    print(f"bayes-netlm page: wrote {write_calculator(check_out_file(args.out))}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayes-netlm`` console script; returns the exit status.
 
@@ -271,17 +279,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help (0) or a bad argument (2, message already printed)
         return stop.code if isinstance(stop.code, int) else 2
     args.started = started
-    if args.command == "page":
-        from bayes_netlm.reporting.page import write_calculator
-
-        print(f"bayes-netlm page: wrote {write_calculator(args.out)}")
-        return 0
     name = f"bayes-netlm {args.command}"
     try:
+        if args.command == "page":
+            return _page(args)
         with stoppable():
             if args.command == "run":
                 return _run(args)
             result = globals()[f"_command_{args.command}"](args)
+    except OSError as error:  # the system refused a file or a connection: not the user's data
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"{name}: error: {where}{error.strerror or error} (check the path, its permissions "
+            "and free space; nothing was written)",
+            file=sys.stderr,
+        )
+        return 2
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)
         if isinstance(error, DiskFull):

@@ -307,11 +307,9 @@ def reconstruct(args: argparse.Namespace) -> dict[str, Any]:
     from bayes_netlm.evidence.curves import parse_total_events
 
     totals = parse_total_events(args.events) if args.events else None
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise InputError.single("--out", f"folder {out.parent} does not exist", "create it first")
-    if out.is_dir():
-        raise InputError.single("--out", f"{out} is a folder", "give a file name, e.g. ipd.csv")
+    from bayes_netlm.reporting.outputs import check_out_file
+
+    out = check_out_file(args.out)
     import bayes_netlm as bn
 
     rec = bn.reconstruct_curves(args.curve, args.at_risk, totals, seed=args.seed)

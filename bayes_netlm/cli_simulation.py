@@ -12,6 +12,7 @@ from typing import Any
 
 from bayes_netlm import cli_checks as checks
 from bayes_netlm.errors import InputError
+from bayes_netlm.reporting.outputs import check_out_folder
 
 __all__ = ["FAMILIES", "add_parsers", "calibrate", "design"]
 
@@ -37,11 +38,20 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _count(text: str) -> int:
-    value = checks.group_size(text)
-    if value > 1_000_000:
-        raise argparse.ArgumentTypeError(f"{value} is more than 1,000,000")
+def _count(text: str, least: int = 1) -> int:
+    """An argparse type: a whole number from ``least`` to 1,000,000."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not least <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{value} is not from {least} to 1,000,000")
     return value
+
+
+def _simulations(text: str) -> int:
+    """An argparse type: simulations of an SBC, at least 2 (one rank says nothing on its own)."""
+    return _count(text, least=2)
 
 
 def add_parsers(sub: Any) -> None:
@@ -50,7 +60,12 @@ def add_parsers(sub: Any) -> None:
     cal.add_argument(
         "--model", required=True, choices=(*FAMILIES, "all"), help="model family, or all"
     )
-    cal.add_argument("--sims", type=_count, default=1000, help="simulations (default: %(default)s)")
+    cal.add_argument(
+        "--sims",
+        type=_simulations,
+        default=1000,
+        help="simulations, at least 2 (default: %(default)s)",
+    )
     cal.add_argument(
         "--misspecified",
         action="store_true",
@@ -106,6 +121,8 @@ def add_parsers(sub: Any) -> None:
 
 def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm calibrate``: SBC of one family (or all) on Dask."""
+    if args.out:
+        check_out_folder(args.out)
     from bayes_netlm.simulation.commands import calibrate as run
 
     return run(
@@ -121,6 +138,8 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
 
 def design(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm design``: assurance by the Normal approximation, checked by simulation."""
+    if args.out:
+        check_out_folder(args.out)
     from bayes_netlm.simulation.assurance import design_prior
     from bayes_netlm.simulation.commands import design as run
 

@@ -330,3 +330,119 @@ def test_console_script_exits_cleanly_into_a_closed_pipe(tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     assert (tmp_path / "c.html").stat().st_size > 10_000
+
+
+CURVE = ROOT / "data" / "examples" / "synthetic_os_curve.csv"
+AT_RISK = ROOT / "data" / "examples" / "synthetic_os_at_risk.csv"
+
+
+def _refused_out(tmp_path, case):
+    """(arguments, message) of an output that cannot be written, per command and case."""
+    folder, missing, locked = tmp_path, tmp_path / "nope" / "x", tmp_path / "locked"
+    regular = tmp_path / "regular.txt"
+    regular.write_text("mine")
+    locked.mkdir()
+    reconstruct = ["reconstruct", "--curve", str(CURVE), "--at-risk", str(AT_RISK), "--out"]
+    return {
+        "page into a folder": (["page", "--out", str(folder)], "is a folder"),
+        "page in a missing folder": (["page", "--out", str(missing)], "does not exist"),
+        "page in a folder refusing files": (
+            ["page", "--out", str(locked / "calc.html")],
+            f"cannot write in {locked}",
+        ),
+        "reconstruct in a folder refusing files": (
+            [*reconstruct, str(locked / "ipd.csv")],
+            f"cannot write in {locked}",
+        ),
+        "calibrate figures into a file": (
+            ["calibrate", "--model", "summary_hr", "--sims", "20", "--out", str(regular)],
+            "is a file",
+        ),
+        "design figures in a folder refusing files": (
+            ["design", "--out", str(locked / "figures")],
+            f"cannot write in {locked}",
+        ),
+    }[case]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "page into a folder",
+        "page in a missing folder",
+        "page in a folder refusing files",
+        "reconstruct in a folder refusing files",
+        "calibrate figures into a file",
+        "design figures in a folder refusing files",
+    ],
+)
+def test_an_output_that_cannot_be_written_exits_2_before_the_work(
+    case, tmp_path, monkeypatch, capsys
+):
+    """These ended in IsADirectoryError, FileNotFoundError or PermissionError tracebacks, the
+    simulations only after their work. A folder that refuses new files is simulated (the tests
+    may run as root, whom permissions do not stop)."""
+    import bayes_netlm.reporting.outputs as outputs
+
+    args, message = _refused_out(tmp_path, case)
+    locked = tmp_path / "locked"
+    probe = outputs._cannot_write
+    monkeypatch.setattr(
+        outputs,
+        "_cannot_write",
+        lambda folder: "Permission denied" if Path(folder) == locked else probe(folder),
+    )
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("error:") == 1
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "regular.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["calibrate", "--model", "summary_hr", "--sims", "1"], "1 is not from 2 to 1,000,000"),
+        (["design", "--sims", "0"], "0 is not from 1 to 1,000,000"),
+        (
+            ["design", "--scheduler", "notanaddress", "--sims", "10"],
+            "cannot reach a Dask scheduler at 'notanaddress'",
+        ),
+    ],
+)
+def test_simulation_settings_that_cannot_work_exit_2(args, message, capsys):
+    """One simulation (an SBC needs ranks to compare) and a malformed scheduler address ended in
+    ValueError tracebacks."""
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_file_the_system_refuses_midway_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    """An OSError past the checks (a disk or permission change during the work) is reported as
+    one line naming the file, exit 2, not a traceback."""
+    import bayes_netlm.reporting.page as page
+
+    def refused(path, catalog=None):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(page, "write_calculator", refused)
+    assert main(["page", "--out", str(tmp_path / "calc.html")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'calc.html'}: Permission denied" in err and "Traceback" not in err
+
+
+def test_reconstructed_csv_has_the_permissions_of_a_new_file(tmp_path):
+    """The atomic write went through mkstemp, leaving the CSV readable by its owner only."""
+    import pandas as pd
+
+    from bayes_netlm.api.reconstruction import write_csv_atomic
+
+    umask = os.umask(0o022)
+    try:
+        path = write_csv_atomic(pd.DataFrame({"a": [1]}), tmp_path / "ipd.csv")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert path.read_text() == "a\n1\n"

@@ -33,7 +33,10 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a CSV through a temporary file in the same folder, then ``os.replace``."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(handle, 0o666 & ~umask)  # as a new file would be, not mkstemp's 0600
         with os.fdopen(handle, "w", newline="") as stream:
             frame.to_csv(stream, index=False)
         os.replace(temporary, path)

@@ -37,6 +37,8 @@ __all__ = [
     "DiskFull",
     "ResultsFolder",
     "check_out",
+    "check_out_file",
+    "check_out_folder",
     "results_folder",
     "signals_deferred",
 ]
@@ -134,6 +136,58 @@ def check_out(out: str | Path) -> Path:
             str(out),
             f"cannot be written: the folder {parent} refuses new files ({problem})",
             "choose an --out in a folder you can write to",
+        )
+    return out
+
+
+def check_out_file(path: str | Path, option: str = "--out") -> Path:
+    """Check, before any work, that one output file can be written at ``path``.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a folder, its folder does not exist, or this process cannot write there.
+
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise InputError.single(option, f"{out} is a folder", "give the name of a file")
+    if not out.parent.is_dir():
+        raise InputError.single(
+            option, f"folder {out.parent} does not exist", "create it first or choose another"
+        )
+    problem = _cannot_write(out.parent)
+    if problem:
+        raise InputError.single(
+            option,
+            f"cannot write in {out.parent} ({problem})",
+            "choose a folder you can write to",
+        )
+    return out
+
+
+def check_out_folder(path: str | Path, option: str = "--out") -> Path:
+    """Check, before any work, that files can be written into the folder ``path`` (made if new).
+
+    Raises
+    ------
+    InputError
+        ``path`` is a file, its nearest existing parent is a file, or this process cannot write
+        there.
+
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError.single(option, f"{out} is a file", "give a folder for the figures")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError.single(option, f"cannot be made: {existing} is a file", "choose a folder")
+    problem = _cannot_write(existing)
+    if problem:
+        raise InputError.single(
+            option, f"cannot write in {existing} ({problem})", "choose a folder you can write to"
         )
     return out
 

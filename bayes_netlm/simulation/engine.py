@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from distributed import Client, LocalCluster
 
+from bayes_netlm.errors import InputError
+
 __all__ = [
     "cluster_client",
     "default_workers",
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 _CACHE: dict[Any, Any] = {}
+#: seconds to wait for a scheduler given by --scheduler before saying it cannot be reached
+SCHEDULER_TIMEOUT = 10
 
 
 def default_workers() -> int:
@@ -51,7 +55,15 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
 
     """
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError) as error:
+            raise InputError.single(
+                "--scheduler",
+                f"cannot reach a Dask scheduler at {scheduler!r} ({error})",
+                "give the address of a running scheduler, e.g. tcp://host:8786",
+            ) from None
+        with client:
             yield client
         return
     n = workers or default_workers()
