@@ -139,14 +139,33 @@ def _grid_lines(grid: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+#: numbers at risk rebuilt further than this from the given ones are warned about (rounding of
+#: the at-risk times to the digitised points moves them by a patient or so)
+AT_RISK_TOLERANCE = 1
+
+
 def format_reconstruct(result: dict[str, Any]) -> str:
     """``reconstruct``: where the patients went and how well each arm fits the figure."""
     lines = [f"patients written to {result['out']}"]
+    warnings = []
     for arm, q in result["arms"].items():
         worst = max((abs(r["given"] - r["reconstructed"]) for r in q["at_risk"]), default=0)
+        given = q.get("total_events_given")
+        events = f"{q['events']} events" + (f" ({given} given)" if given is not None else "")
         lines.append(
-            f"  {arm}: {q['n']} patients, {q['events']} events; KM vs curve: max |diff| "
+            f"  {arm}: {q['n']} patients, {events}; KM vs curve: max |diff| "
             f"{q['max_abs_diff']:.3f}, RMSE {q['rmse']:.3f}; at-risk mismatch at most {worst}"
         )
+        if given is not None and given != q["events"]:
+            warnings.append(
+                f"WARNING: arm {arm!r}: {q['events']} events rebuilt where {given} were given: "
+                "the curve and the total disagree; check both before using the patients"
+            )
+        if worst > AT_RISK_TOLERANCE:
+            warnings.append(
+                f"WARNING: arm {arm!r}: numbers at risk rebuilt up to {worst} from those given; "
+                "check the digitised points and the at-risk table before using the patients"
+            )
+    lines += warnings
     lines += [f"note: {note}" for note in result["notes"]]
     return "\n".join(lines)

@@ -446,3 +446,14 @@ def test_reconstructed_csv_has_the_permissions_of_a_new_file(tmp_path):
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
     assert path.read_text() == "a\n1\n"
+
+
+def test_reconstruct_warns_when_rebuilt_events_or_at_risk_differ_from_those_given(tmp_path, capsys):
+    """Given totals the curve cannot honour were shown nowhere in the text output."""
+    args = ["reconstruct", "--curve", str(CURVE), "--at-risk", str(AT_RISK)]
+    assert main([*args, "--events", "cystic=1,solid=50", "--out", str(tmp_path / "a.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: arm 'cystic': 6 events rebuilt where 1 were given" in out
+    assert "(50 given)" in out
+    assert main([*args, "--out", str(tmp_path / "b.csv")]) == 0
+    assert "WARNING" not in capsys.readouterr().out  # the example curves rebuild their at-risk
