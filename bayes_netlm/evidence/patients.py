@@ -132,10 +132,8 @@ def require_positive_times(data: SurvivalData) -> None:
     """
     zero = np.flatnonzero(data.time <= 0)
     if zero.size:
-        noun = "data row" if zero.size == 1 else "data rows"
-        rows = ", ".join(str(row + 1) for row in zero)
         raise InputError.single(
-            f"{data.source}, {noun} {rows}, follow-up time",
+            Column(data.source, "follow-up time").where(zero),  # the first rows, then a count
             "time of zero, which the Weibull likelihood cannot take",
             "record a same-day event as a small positive time, e.g. half a day",
         )
