@@ -267,3 +267,19 @@ def test_times_in_months_are_converted_to_years(tmp_path, capsys):
         assert converted["medians"][group]["median"] == pytest.approx(block["median"], rel=1e-6)
     assert main(["survival", "--data", str(months), *common, "--time-unit", "fortnights"]) == 2
     assert "fortnights" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags, shown",
+    [
+        (["--group", "group", "--covariates", "id"], "'P010' and 454 more"),
+        (["--group", "os_time"], "and 446 more"),
+    ],
+)
+def test_a_column_with_hundreds_of_labels_is_named_in_one_short_line(flags, shown, capsys):
+    """An id column as a covariate, or a time column as the group, listed every one of its
+    hundreds of labels on one line (4-6 kB)."""
+    args = ["survival", "--data", str(COHORT), "--time", "os_time", "--event", "os_event", *flags]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert shown in err and len(err) < 600

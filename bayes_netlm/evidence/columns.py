@@ -70,6 +70,12 @@ class Column:
         return f"{self.source}, {noun} {shown}{more}, column '{self.name}'"
 
 
+def _listed(items: Sequence[str]) -> str:
+    """The first :data:`_MAX_ROWS_SHOWN` items, then how many more (messages stay one line)."""
+    extra = len(items) - _MAX_ROWS_SHOWN
+    return ", ".join(items[:_MAX_ROWS_SHOWN]) + (f" and {extra} more" if extra > 0 else "")
+
+
 def _rows(mask: np.ndarray | pd.Series) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
@@ -169,7 +175,7 @@ def parse_groups(
             )
         )
     counts = labels.value_counts().sort_index()
-    found = ", ".join(f"{level!r} ({count})" for level, count in counts.items())
+    found = _listed([f"{level!r} ({count})" for level, count in counts.items()])
     choice = _choose_index([str(level) for level in counts.index], index_level)
     if isinstance(choice, Problem):
         shown = found or "none (every label is missing)"
@@ -322,7 +328,7 @@ def _encode_text(column: pd.Series, place: Column) -> tuple[str, np.ndarray, str
     levels = sorted(labels.dropna().unique())
     problems = _missing_values(column, place)
     if len(levels) != 2:
-        shown = ", ".join(map(repr, levels))
+        shown = _listed([repr(level) for level in levels])
         problems.append(
             Problem(
                 place.where(),
