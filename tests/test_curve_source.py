@@ -44,7 +44,9 @@ def test_example_curves_reconstruct_the_synthetic_cohort_closely():
         assert len(figure.axes[0].lines) == 4  # points and reconstructed curve per arm
         assert "max |diff|" in figure.axes[0].get_legend().get_texts()[0].get_text()
         html = reconstruction_section([rebuilt], pd.DataFrame(), {endpoint: endpoint})
-        assert "<table" in html and "max_abs_diff" in html
+        # readable headers, a dash where no total was given (it showed Python's None)
+        assert "<table" in html and "KM vs points: max |diff|" in html
+        assert "max_abs_diff" not in html and "None" not in html and "Events given" in html
 
 
 def test_missing_curve_file_is_an_input_error(tmp_path):
@@ -78,3 +80,9 @@ def test_survival_analysis_from_curves_fits_and_pools_reconstructions():
     # pooling plausible reconstructions can only add uncertainty (up to Monte Carlo error)
     assert (pooled["width_ratio"] > 0.9).all()
     assert (pooled["hr_pooled_lower"] < pooled["hr_pooled"]).all()
+    from bayes_netlm.reporting.report_sections import survival_section
+
+    html = survival_section(analysis, catalog.clinical)
+    # no matching, so no balance section; the synthetic note says where these patients came from
+    assert "Covariate balance" not in html
+    assert "reconstructed from example curves" in html and "make_example_curves.py" in html

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from bayes_netlm.evidence.reconstruct_quality import kaplan_meier
 from bayes_netlm.reporting.margins import set_margins
+from bayes_netlm.reporting.report_tables import DASH, html_table, number
 
 if TYPE_CHECKING:
     from bayes_netlm.analyses.cohorts import CurveCohort
@@ -55,8 +56,34 @@ def reconstruction_figure(cohort: CurveCohort, label: str) -> Figure:
     return figure
 
 
+#: the report's column headers of the reconstruction tables
+HEADERS = {
+    "arm": "Arm",
+    "n": "Patients",
+    "events": "Events rebuilt",
+    "total_events_given": "Events given",
+    "max_abs_diff": "KM vs points: max |diff|",
+    "rmse": "KM vs points: RMSE",
+    "at_risk_max_mismatch": "At risk: largest mismatch",
+    "endpoint": "Endpoint",
+    "reconstructions": "Reconstructions",
+    "hr_single": "HR, one reconstruction",
+    "hr_single_lower": "one: 95 % lower",
+    "hr_single_upper": "one: 95 % upper",
+    "hr_pooled": "HR, pooled",
+    "hr_pooled_lower": "pooled: 95 % lower",
+    "hr_pooled_upper": "pooled: 95 % upper",
+    "width_ratio": "Width ratio (pooled / one)",
+}
+
+
 def _html(table: pd.DataFrame) -> str:
-    return table.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-", border=0)
+    shown = table.astype(object).where(table.notna(), None).rename(columns=HEADERS)
+    rows = [
+        ("", [DASH if v is None else number(v, 3) for v in row])
+        for row in shown.itertuples(index=False)
+    ]
+    return html_table([escape(str(c)) for c in shown.columns], rows)
 
 
 def reconstruction_section(
@@ -80,8 +107,10 @@ def reconstruction_section(
         out.append(
             "<p>Several plausible reconstructions (points moved within the digitising error, "
             "censoring times drawn within each interval) were each fitted with the compiled "
-            "Weibull model under the reference prior and their draws pooled. <i>width_ratio</i> "
-            "is the pooled 95 % interval's width (log HR) over a single reconstruction's.</p>"
+            "Weibull model under the reference prior and their draws pooled. The width ratio is "
+            "the pooled 95 % interval's width (log HR) over a single reconstruction's: above 1 "
+            "the reconstruction's own uncertainty widens the interval; near 1 it adds little "
+            "(below 1 only by Monte Carlo error).</p>"
         )
         out.append(_html(pooled))
     return "\n".join(out)
