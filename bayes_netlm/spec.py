@@ -121,6 +121,9 @@ def _survival(table: dict) -> SurvivalSpec:
     if source not in SOURCES:
         raise ValueError(f"[survival] source must be one of {', '.join(SOURCES)}, not {source!r}")
     n_reconstructions = int(table.get("n_reconstructions", 0))
+    horizons = tuple(float(h) for h in table.get("horizons", (1, 5, 10)))
+    if not horizons or not all(math.isfinite(h) and h > 0 for h in horizons):
+        raise ValueError("[survival] horizons must be one or more positive times (years)")
     if not 0 <= n_reconstructions <= 200:
         raise ValueError("[survival] n_reconstructions must be between 0 and 200")
     return SurvivalSpec(
@@ -129,7 +132,7 @@ def _survival(table: dict) -> SurvivalSpec:
         group=table["group"],
         index_level=table.get("index_level"),
         prior_sets=tuple(table["prior_sets"]),
-        horizons=tuple(float(h) for h in table.get("horizons", (1, 5, 10))),
+        horizons=horizons,
         rmst_horizon=float(table.get("rmst_horizon", 10)),
         match_on=tuple(table.get("match_on", ())),
         match_ratio=int(table.get("match_ratio", 3)),
@@ -200,7 +203,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
     """
     path = Path(path)
     doc, sha256 = read_toml(path)
-    problems = _sampler_problems(doc.get("sampler", {}), path)
+    problems = _unknown_keys(doc, path) + _sampler_problems(doc.get("sampler", {}), path)
     try:
         spec = RunSpec(
             published=PROJECT_ROOT / doc["data"]["published"],
@@ -243,6 +246,59 @@ def _fit_name_problems(spec: RunSpec) -> list[Problem]:
         for name in spec.sensitivity.weibull_fits
         if name not in known
     ]
+
+
+#: the keys each section may hold ([sampler] is checked with its values)
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "data": ("published", "prior_sets"),
+    "summary_hazard_ratio": ("derivation", "prior_sets"),
+    "rates": ("prior_sets",),
+    "survival": (
+        "data",
+        "synthetic",
+        "group",
+        "index_level",
+        "prior_sets",
+        "horizons",
+        "rmst_horizon",
+        "match_on",
+        "match_ratio",
+        "match_caliper",
+        "endpoints",
+        "source",
+        "n_reconstructions",
+    ),
+    "endpoint": ("label", "time", "event", "shape", "reference_time", "curve", "at_risk", "events"),
+    "sensitivity": ("prior_hr_means", "prior_sds", "reference_prior", "weibull_fits"),
+}
+
+
+def _unknown_keys(doc: dict[str, Any], path: Path) -> list[Problem]:
+    """Sections and keys the spec does not know.
+
+    A typo would otherwise be ignored, or reported as the key it was meant to be, missing.
+    """
+    sections = ("sampler", *(k for k in SECTION_KEYS if k != "endpoint"))
+    problems = [
+        Problem(f"{path} [{name}]", "unknown section", f"use only {', '.join(sections)}")
+        for name in doc
+        if name not in sections
+    ]
+    tables = [(f"[{name}]", doc[name], SECTION_KEYS[name]) for name in SECTION_KEYS if name in doc]
+    endpoints = doc.get("survival", {}).get("endpoints", {})
+    if isinstance(endpoints, dict):
+        tables += [
+            (f"[survival.endpoints.{name}]", table, SECTION_KEYS["endpoint"])
+            for name, table in endpoints.items()
+        ]
+    for where, table, known in tables:
+        if isinstance(table, dict):
+            problems += [
+                Problem(f"{path} {where} {key}", "unknown key", f"use only {', '.join(known)}")
+                for key in table
+                if key not in known
+            ]
+    return problems
 
 
 # setting: (default, smallest allowed, largest allowed, kind)

@@ -221,6 +221,18 @@ SPEC_MISTAKES = {
         ('"primary_site"]', '"primary_sight"]'),
         "[survival] match_on: column 'primary_sight' is not in synthetic_cohort.csv",
     ),
+    "unknown key": (
+        ("rmst_horizon = 10", "rmst_horizn = 10"),
+        "[survival] rmst_horizn: unknown key (use only data, synthetic",
+    ),
+    "unknown section": (
+        ("[sensitivity]\n", "[sensitivty]\n"),
+        "[sensitivty]: unknown section",
+    ),
+    "no horizons": (
+        ("horizons = [1, 5, 10]", "horizons = []"),
+        "horizons must be one or more positive times",
+    ),
     "missing data file": (
         ('data = "data/synthetic_cohort.csv"', 'data = "data/nosuch.csv"'),
         "[survival] data: ",
