@@ -251,6 +251,18 @@ def check_normal(mean: float, sd: float, where: str) -> list[Problem]:
 
 
 def _clinical(table: dict[str, Any], where: str) -> ClinicalThresholds:
+    quoted = [
+        key
+        for key, value in table.items()
+        if isinstance(value, str | bool)
+        or (isinstance(value, list) and any(isinstance(v, str | bool) for v in value))
+    ]
+    if quoted:
+        raise InputError.single(
+            f"{where} [clinical] {quoted[0]}",
+            f"is {table[quoted[0]]!r}, not a number",
+            "write it without quotes, e.g. hr_important = 0.7",
+        )
     try:
         clinical = ClinicalThresholds(
             hr_important=float(table["hr_important"]),
@@ -303,6 +315,20 @@ def load_prior_catalog(path: str | Path = DEFAULT_PRIOR_FILE) -> PriorCatalog:
     sets: dict[str, PriorSet] = {}
     for name, table in document.get("prior_sets", {}).items():
         where = f"{path.name} [prior_sets.{name}]"
+        keys = ("log_hr", "rates", "rationale")
+        wrong = [
+            Problem(f"{where}.{key}", "unknown key", f"use only {', '.join(keys)}")
+            for key in table
+            if key not in keys
+        ]
+        wrong += [
+            Problem(where, f"missing field '{key}'", "give the set's prior on it")
+            for key in keys[:2]
+            if key not in table
+        ]
+        if wrong:
+            problems += wrong
+            continue
         try:
             log_hr = parse_prior(
                 str(table.get("log_hr", "")), "log_hr", f"{where}.log_hr", clinical

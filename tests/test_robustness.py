@@ -254,3 +254,26 @@ def test_spec_mistakes_in_the_patient_level_part_exit_2_before_any_work(case, tm
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]
+
+
+PRIORS = (ROOT / "models" / "prior_sets.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("log_hr = ", "log_hrr = ", "[prior_sets.vague].log_hrr: unknown key"),
+        ("log_hr = ", "log_hrr = ", "[prior_sets.vague]: missing field 'log_hr'"),
+        ("hr_important = 0.7", 'hr_important = "0.7"', "hr_important: is '0.7', not a number"),
+    ],
+)
+def test_prior_file_mistakes_are_named(old, new, message, tmp_path):
+    """A typo'd key read as "cannot read the prior ''", and a quoted threshold was coerced."""
+    from bayes_netlm.errors import InputError
+    from bayes_netlm.priors import load_prior_catalog
+
+    path = tmp_path / "prior_sets.toml"
+    path.write_text(PRIORS.replace(old, new), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_prior_catalog(path)
+    assert message in str(error.value)
