@@ -73,3 +73,15 @@ def test_published_file_reports_every_problem(tmp_path):
     assert "2 problems" in message
     assert "rates[0].p_value" in message and "outside (0, 1]" in message
     assert "survival[0].median_index: missing field" in message
+
+
+def test_an_unknown_key_of_a_published_entry_is_named(tmp_path):
+    """A typo'd key was reported only as the intended key missing."""
+    text = DATA.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("median_index =", "median_idx =", 1), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_published(bad)
+    message = str(error.value)
+    assert "survival[0].median_idx: unknown key" in message
+    assert "survival[0].median_index: missing field" in message

@@ -60,10 +60,24 @@ class PublishedStudy:
 class _Fields:
     """Typed field access that records problems instead of raising at the first one."""
 
+    #: keys kept for the reader only (provenance, comments)
+    INFORMATIONAL = ("note", "source", "doi", "version")
+
     def __init__(self, table: dict[str, Any], where: str, problems: list[Problem]) -> None:
         self.table, self.where, self.problems = table, where, problems
+        self.read: set[str] = set()
+
+    def unknown_keys(self) -> None:
+        """Record a problem for every key that was never read and is not informational."""
+        known = sorted(self.read | set(self.INFORMATIONAL))
+        self.problems += [
+            Problem(f"{self.where}.{key}", "unknown key", f"use only {', '.join(known)}")
+            for key in self.table
+            if key not in known
+        ]
 
     def get(self, key: str, kind: type, default: Any = ...) -> Any:
+        self.read.add(key)
         if key not in self.table:
             if default is not ...:
                 return default
@@ -122,6 +136,7 @@ def _rate(fields: _Fields, n_index: int | None, n_reference: int | None) -> Rate
         fields.count("reference", n_reference),
         fields.probability("p_value"),
     )
+    fields.unknown_keys()
     return None if any(v is None for v in values) else RateEvidence(*values)
 
 
@@ -137,6 +152,7 @@ def _survival(fields: _Fields) -> SurvivalSummary | None:
         fields.positive("n_index"),
     )
     n_reference = fields.positive("n_reference", default=None)
+    fields.unknown_keys()
     if any(v is None for v in values):
         return None
     name, endpoint, label, cohort, median_index, median_reference, p_value, n_index = values
@@ -172,6 +188,7 @@ def load_published(path: str | Path) -> PublishedStudy:
     reference_label = study.get("reference_label", str)
     n_index = study.positive("n_index")
     n_reference = study.positive("n_reference")
+    study.unknown_keys()
     rates = [
         _rate(_Fields(entry, f"{path.name}: rates[{i}]", problems), n_index, n_reference)
         for i, entry in enumerate(document.get("rates", []))
