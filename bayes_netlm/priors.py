@@ -31,6 +31,7 @@ from bayes_netlm.errors import InputError, Problem
 from bayes_netlm.tomlfile import read_toml
 
 __all__ = [
+    "fmt_param",
     "BetaPrior",
     "ClinicalThresholds",
     "NormalPrior",
@@ -62,7 +63,15 @@ class NormalPrior:
 
     def __str__(self) -> str:
         name = {"log_hr": "normal", "log_k": "lognormal"}.get(self.scale, "logor")
-        return f"{name}:{self.mean:.4g},{self.sd:.4g}"
+        return f"{name}:{fmt_param(self.mean)},{fmt_param(self.sd)}"
+
+
+def fmt_param(value: float) -> str:
+    """A prior parameter as written in a prior's text: 4 significant digits, near-zero as 0.
+
+    A mean a numerical fit leaves at -4e-09 (an elicited interval centred on HR 1) reads 0.
+    """
+    return "0" if abs(value) < 5e-5 else f"{value:.4g}"
 
 
 @dataclass(frozen=True)

@@ -262,3 +262,10 @@ def test_preliz_import_leaves_saved_figures_uncropped() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert result.stdout.strip() == "None"
+
+
+def test_a_prior_centred_on_no_effect_reads_0_not_a_rounding_residue():
+    """The maxent fit leaves the mean of hr:0.5-2 at about -4e-09, shown as normal:-4.075e-09."""
+    elicited = elicit_hazard_ratio(0.5, 2)
+    assert abs(elicited.prior.mean) < 1e-6
+    assert str(elicited.prior) == elicited.as_string == "normal:0,0.3537"

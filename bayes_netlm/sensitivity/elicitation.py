@@ -32,12 +32,11 @@ import re
 from dataclasses import dataclass
 
 from bayes_netlm.errors import InputError
-from bayes_netlm.priors import BetaPrior, NormalPrior, check_normal
+from bayes_netlm.priors import BetaPrior, NormalPrior, check_normal, fmt_param
 from bayes_netlm.sensitivity.elicitation_checks import (
     check_interval,
     fmt_fixed,
     fmt_number,
-    fmt_param,
     fmt_percent,
     fmt_rate,
     fmt_ratio,

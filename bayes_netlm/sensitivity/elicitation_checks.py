@@ -15,7 +15,6 @@ __all__ = [
     "check_interval",
     "fmt_fixed",
     "fmt_number",
-    "fmt_param",
     "fmt_percent",
     "fmt_rate",
     "fmt_ratio",
@@ -46,11 +45,6 @@ def fmt_ratio(value: float) -> str:
 def fmt_rate(value: float) -> str:
     """A rate as a fraction: three decimals, or three significant digits below 0.01."""
     return f"{value:.3f}" if value >= 0.01 else f"{value:.3g}"
-
-
-def fmt_param(value: float) -> str:
-    """A prior parameter for ``parse_prior``: 4 significant digits, near-zero as 0."""
-    return "0" if abs(value) < 5e-5 else f"{value:.4g}"
 
 
 def _finite(value: float, name: str, where: str, problems: list[Problem]) -> bool:
