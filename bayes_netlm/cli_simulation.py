@@ -146,6 +146,8 @@ def design(args: argparse.Namespace) -> dict[str, Any]:
     if args.design_prior is not None:
         try:
             design_prior(args.design_prior)
+        except InputError:
+            raise
         except (ValueError, KeyError) as error:
             raise InputError.single(
                 "--design-prior", f"cannot use {args.design_prior!r} ({error})", "see --help"

@@ -409,6 +409,10 @@ def test_an_output_that_cannot_be_written_exits_2_before_the_work(
             ["design", "--scheduler", "notanaddress", "--sims", "10"],
             "cannot reach a Dask scheduler at 'notanaddress'",
         ),
+        (
+            ["design", "--design-prior", "foo"],
+            "unknown design prior 'foo' (use posterior_os, posterior_pfs, hr:VALUE",
+        ),
     ],
 )
 def test_simulation_settings_that_cannot_work_exit_2(args, message, capsys):

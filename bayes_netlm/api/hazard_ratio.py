@@ -227,7 +227,10 @@ def hazard_ratio(
                 "direction of P(HR < 1) is unsafe"
             )
     elif medians is not None:
-        notes.append("information check skipped: give the group sizes with n=(INDEX, REFERENCE)")
+        notes.append(
+            "information check skipped: give the group sizes (n=(INDEX, REFERENCE) in Python, "
+            "--n INDEX REFERENCE on the command line)"
+        )
     record = {
         "model": "summary_hr",
         "input": {"hr": hr, "ci": ci, "p": p, "medians": medians, "shape": str(shape)},

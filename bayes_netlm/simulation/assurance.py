@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import optimize, special, stats
 
+from bayes_netlm.errors import InputError
 from bayes_netlm.modeling.hazard_ratio import conjugate_posterior, from_medians
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 from bayes_netlm.simulation.design import StudyDesign, event_probability, weibull_times
@@ -105,7 +106,15 @@ def design_prior(name: str) -> NormalPrior:
         return conjugate_posterior(VAGUE, from_medians(index, reference, p))
     if name.startswith("hr:"):
         return NormalPrior(math.log(float(name[3:])), 0.0)
-    return load_prior_catalog().get(name, "--design-prior").log_hr
+    catalog = load_prior_catalog()
+    if name not in catalog.sets:
+        raise InputError.single(
+            "--design-prior",
+            f"unknown design prior {name!r}",
+            f"use posterior_os, posterior_pfs, hr:VALUE (e.g. hr:0.7) or a prior set: "
+            f"{', '.join(catalog.sets)}",
+        )
+    return catalog.sets[name].log_hr
 
 
 def _success(estimate: np.ndarray, se: np.ndarray, prior: NormalPrior, rule: DecisionRule):
