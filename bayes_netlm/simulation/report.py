@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from bayes_netlm.reporting.report_tables import html_table
 from bayes_netlm.simulation.calibration import FAMILY_ALPHA
 from bayes_netlm.simulation.prior_predictive import PriorCheck
 
@@ -77,7 +78,9 @@ def simulation_section(
     parts += [_img(figures.get(f"sbc_{r.family}"), f"SBC {r.family}") for r in sbc]
     parts.append("<h3>Prior predictive checks</h3><ul>")
     parts += [f"<li>{escape(c.verdict)}</li>" for c in prior_checks]
-    parts.append("</ul>" + _img(figures.get("prior_predictive"), "prior predictive"))
+    parts.append(
+        "</ul>" + _img(figures.get("prior_predictive"), "prior predictive checks of each model")
+    )
     parts.append(
         "<h3>Assurance of a future study</h3><p>The probability that a future study with "
         "<i>n</i> cystic patients reaches each decision rule, averaging over the design prior "
@@ -87,6 +90,11 @@ def simulation_section(
         "<code>bayes-netlm design</code>, which simulates Weibull data.</p>"
     )
     wide = assurance.pivot(index="n_index", columns="rule", values="assurance")
-    parts.append(wide.to_html(float_format=lambda v: f"{v:.2f}", escape=True))
-    parts.append(_img(figures.get("assurance"), "assurance"))
+    rows = [
+        ("", [str(n), *(f"{v:.2f}" for v in values)])
+        for n, values in zip(wide.index, wide.to_numpy(), strict=True)
+    ]
+    header = ["Cystic patients", *(escape(str(rule)) for rule in wide.columns)]
+    parts.append(html_table(header, rows))
+    parts.append(_img(figures.get("assurance"), "assurance of a future study by its size"))
     return "\n".join(p for p in parts if p)
