@@ -70,6 +70,8 @@ def format_survival(result: dict[str, Any]) -> str:
         else ""
     )
     lines = [NOT_CONVERGED] if result.get("converged") is False else []
+    if data.get("synthetic"):
+        lines.append("SYNTHETIC, ILLUSTRATIVE DATA: these are not the study's patients")
     lines.append(
         f"data: {data['file']}: {data['patients']} patients, {data['events']} events; "
         f"HR = hazard({data['index']}) / hazard({data['reference']}); time unit: {unit}"

@@ -61,6 +61,9 @@ def test_survival_json_on_the_synthetic_cohort():
     for words in ("Kaplan-Meier median, cystic", "log-rank p =", "Cox HR", "RMST difference"):
         assert words in text
     assert "time unit: years" in text
+    # the bundled cohort is synthetic, and the output says so (it said nothing)
+    assert out["data"]["synthetic"] is True
+    assert text.startswith("SYNTHETIC, ILLUSTRATIVE DATA")
     assert out["data"]["covariates"] == ["age", "primary_pancreas"]
     assert out["converged"] is True
     # the vague-prior posterior and the Cox fit tell the same story on 464 patients

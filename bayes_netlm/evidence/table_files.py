@@ -7,13 +7,22 @@ table (:func:`bayes_netlm.evidence.patients.read_table`) runs the same checks fi
 from __future__ import annotations
 
 import csv
+import filecmp
 from pathlib import Path
 
 from bayes_netlm.errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "check_table_path", "csv_columns"]
+__all__ = [
+    "SYNTHETIC_COHORT",
+    "TABLE_SUFFIXES",
+    "check_table_path",
+    "csv_columns",
+    "is_synthetic_cohort",
+]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+#: the bundled synthetic, illustrative cohort (not the study's patients)
+SYNTHETIC_COHORT = Path(__file__).resolve().parents[2] / "data" / "synthetic_cohort.csv"
 
 
 def check_table_path(path: str | Path) -> Path:
@@ -60,3 +69,11 @@ def csv_columns(path: Path) -> list[str] | None:
             return next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
+
+
+def is_synthetic_cohort(path: Path) -> bool:
+    """Whether ``path`` holds the bundled synthetic cohort (same bytes, wherever it was copied)."""
+    try:
+        return SYNTHETIC_COHORT.is_file() and filecmp.cmp(path, SYNTHETIC_COHORT, shallow=False)
+    except OSError:
+        return False
