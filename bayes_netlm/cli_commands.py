@@ -195,6 +195,11 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
     catalog = load_prior_catalog()
     name, prior, _ = hr_prior(args.prior, catalog, "--prior")
     requested = [c.strip() for c in args.covariates.split(",") if c.strip()]
+    twice = sorted({c for c in requested if requested.count(c) > 1})
+    if twice:
+        raise InputError.single(
+            "--covariates", f"{', '.join(twice)} listed twice", "list each covariate once"
+        )
     import bayes_netlm as bn
 
     model = bn.WeibullPH(shape=args.shape, prior=prior, reference_time=args.reference_time)

@@ -84,12 +84,14 @@ def missing_columns(frame: pd.DataFrame, wanted: Sequence[str], source: str) -> 
     """One problem per wanted column that the frame lacks, naming the columns it has."""
     present = [str(name) for name in frame.columns]
     absent = list(dict.fromkeys(name for name in wanted if name not in frame.columns))
+    separator = next((c for c in ";\t|" if len(present) == 1 and c in present[0]), None)
+    fix = (
+        f"the file's columns seem separated by {separator!r}: save it with commas"
+        if separator
+        else f"name an existing column; the file has: {_listed(present) or 'no columns'}"
+    )
     return [
-        Problem(
-            where=f"{source}, column '{name}'",
-            what="column not found",
-            fix=f"name an existing column; the file has: {', '.join(present) or 'no columns'}",
-        )
+        Problem(where=f"{source}, column '{name}'", what="column not found", fix=fix)
         for name in absent
     ]
 
