@@ -188,6 +188,10 @@ def test_figures_and_provenance(html):
         assert f'<img src="{path}"' in html
     assert "Risk difference &lt;major morbidity&gt;" in html
     assert "ab" * 32 in html and "cd" * 32 in html
+    import hashlib
+
+    catalogue = Path(__file__).resolve().parents[1] / "models" / "prior_sets.toml"
+    assert hashlib.sha256(catalogue.read_bytes()).hexdigest() in html  # like the other inputs
     assert "20250101" in html
     assert "pymc" in html and "arviz-plots" in html
     assert "83.4 s" in html and "(1.4 min)" in html

@@ -19,7 +19,7 @@ from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence, p_value_resta
 from bayes_netlm.modeling.sampling import ESS_MIN, RHAT_MAX
 from bayes_netlm.priors import ClinicalThresholds
 from bayes_netlm.reporting.page import interactive_section
-from bayes_netlm.reporting.provenance import package_versions
+from bayes_netlm.reporting.provenance import file_record, package_versions
 from bayes_netlm.reporting.report_sections import sensitivity_section, survival_section
 from bayes_netlm.reporting.report_tables import (
     DASH,
@@ -343,6 +343,7 @@ def _provenance_section(analysis: PublishedAnalysis, elapsed_seconds: float) -> 
         ("Run specification", f"<code>{escape(str(spec.path))}</code>"),
         ("Its sha256", f"<code>{escape(spec.sha256)}</code>"),
         ("Prior catalogue", f"<code>{escape(str(analysis.catalog.path))}</code>"),
+        ("Its sha256", f"<code>{escape(file_record(analysis.catalog.path)['sha256'])}</code>"),
         ("Seed", escape(str(analysis.seed))),
         (
             "Sampler",
