@@ -288,12 +288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run(args)
             result = globals()[f"_command_{args.command}"](args)
     except OSError as error:  # the system refused a file or a connection: not the user's data
-        where = f"{error.filename}: " if error.filename else ""
-        print(
-            f"{name}: error: {where}{error.strerror or error} (check the path, its permissions "
-            "and free space; nothing was written)",
-            file=sys.stderr,
-        )
+        if error.filename:
+            what = f"{error.filename}: {error.strerror or error}"
+            fix = "check the path, its permissions and free space"
+        else:
+            what = f"a connection or system resource failed: {error}"
+            fix = "check the network, the Dask scheduler and free space, then run again"
+        print(f"{name}: error: {what} ({fix})", file=sys.stderr)
         return 2
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)

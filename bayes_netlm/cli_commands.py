@@ -213,7 +213,9 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
         id_col=args.id,
     )
     if args.time_unit != "years":  # the horizons, reference time and outputs are in years
-        data = replace(data, time=data.time / checks.YEARS_PER[args.time_unit])
+        years = data.time / checks.YEARS_PER[args.time_unit]
+        years.setflags(write=False)  # SurvivalData's arrays are read-only
+        data = replace(data, time=years)
     fit = model.fit_data(data, seed=args.seed, source=args.data)
     rows = _rows(fit, "weibull", "pymc")
     names = {"index": data.index_label, "reference": data.reference_label}
@@ -228,14 +230,7 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
             "time_unit": "years",
             "time_unit_of_file": args.time_unit,
             "synthetic": synthetic,
-            "notes": [
-                *(
-                    ["SYNTHETIC, illustrative cohort: not the study's patients"]
-                    if synthetic
-                    else []
-                ),
-                *data.notes,
-            ],
+            "notes": list(data.notes),
         },
         "prior": str(prior),
         "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
@@ -260,17 +260,17 @@ def check_normal(mean: float, sd: float, where: str) -> list[Problem]:
 
 
 def _clinical(table: dict[str, Any], where: str) -> ClinicalThresholds:
-    quoted = [
+    not_numbers = [
         key
-        for key, value in table.items()
-        if isinstance(value, str | bool)
+        for key in (f.name for f in fields(ClinicalThresholds))
+        if isinstance(value := table.get(key, 0.0), str | bool)
         or (isinstance(value, list) and any(isinstance(v, str | bool) for v in value))
     ]
-    if quoted:
+    if not_numbers:
         raise InputError.single(
-            f"{where} [clinical] {quoted[0]}",
-            f"is {table[quoted[0]]!r}, not a number",
-            "write it without quotes, e.g. hr_important = 0.7",
+            f"{where} [clinical] {not_numbers[0]}",
+            f"is {table[not_numbers[0]]!r}, not a number",
+            "write a number (no quotes, not true/false), e.g. hr_important = 0.7",
         )
     try:
         clinical = ClinicalThresholds(

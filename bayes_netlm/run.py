@@ -40,7 +40,8 @@ from bayes_netlm.evidence.published import load_published
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting.outputs import results_folder, signals_deferred
-from bayes_netlm.spec import DEFAULT_SPEC, check_run_inputs, load_spec
+from bayes_netlm.spec import DEFAULT_SPEC, load_spec
+from bayes_netlm.spec_checks import check_run_inputs
 
 __all__ = ["FITS_FAILED", "run_published"]
 

@@ -7,20 +7,19 @@ with it PyMC) is imported only once the specification is known to be valid.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bayes_netlm.errors import InputError, Problem
-from bayes_netlm.evidence.table_files import check_table_path, csv_columns
 from bayes_netlm.priors import check_normal
+from bayes_netlm.spec_checks import fit_name_problems, unknown_keys
 from bayes_netlm.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from bayes_netlm.modeling.sampling import SamplerSettings
-    from bayes_netlm.priors import PriorCatalog
 
-__all__ = ["PROJECT_ROOT", "RunSpec", "check_run_inputs", "load_spec"]
+__all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = PROJECT_ROOT / "models" / "run.toml"
@@ -203,7 +202,7 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
     """
     path = Path(path)
     doc, sha256 = read_toml(path)
-    problems = _unknown_keys(doc, path) + _sampler_problems(doc.get("sampler", {}), path)
+    problems = unknown_keys(doc, path) + _sampler_problems(doc.get("sampler", {}), path)
     try:
         spec = RunSpec(
             published=PROJECT_ROOT / doc["data"]["published"],
@@ -221,84 +220,10 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
     except (TypeError, ValueError, AttributeError) as error:
         problems.append(Problem(str(path), f"invalid value ({error})", "see models/run.toml"))
     else:
-        problems += _fit_name_problems(spec)
+        problems += fit_name_problems(spec)
     if problems:
         raise InputError(problems)
     return spec
-
-
-def _fit_name_problems(spec: RunSpec) -> list[Problem]:
-    """``[sensitivity] weibull_fits`` must name Weibull fits of the spec (a typo swept nothing).
-
-    Fits are named ENDPOINT_full, and ENDPOINT_matched for patient data (matched when the data
-    carry matched sets or ``match_on`` is given, which only reading the data tells).
-    """
-    if spec.sensitivity is None or not spec.sensitivity.weibull_fits:
-        return []
-    patients = spec.survival is not None and spec.survival.source == "patients"
-    cohorts = ("full", "matched") if patients else ("full",)
-    endpoints = spec.survival.endpoints if spec.survival else ()
-    known = [f"{e.name}_{cohort}" for e in endpoints for cohort in cohorts]
-    where = f"{spec.path} [sensitivity] weibull_fits"
-    fix = f"use fits of [survival]: {', '.join(known)}" if known else "add a [survival] section"
-    return [
-        Problem(where, f"{name!r} is not a Weibull fit of this spec", fix)
-        for name in spec.sensitivity.weibull_fits
-        if name not in known
-    ]
-
-
-#: the keys each section may hold ([sampler] is checked with its values)
-SECTION_KEYS: dict[str, tuple[str, ...]] = {
-    "data": ("published", "prior_sets"),
-    "summary_hazard_ratio": ("derivation", "prior_sets"),
-    "rates": ("prior_sets",),
-    "survival": (
-        "data",
-        "synthetic",
-        "group",
-        "index_level",
-        "prior_sets",
-        "horizons",
-        "rmst_horizon",
-        "match_on",
-        "match_ratio",
-        "match_caliper",
-        "endpoints",
-        "source",
-        "n_reconstructions",
-    ),
-    "endpoint": ("label", "time", "event", "shape", "reference_time", "curve", "at_risk", "events"),
-    "sensitivity": ("prior_hr_means", "prior_sds", "reference_prior", "weibull_fits"),
-}
-
-
-def _unknown_keys(doc: dict[str, Any], path: Path) -> list[Problem]:
-    """Sections and keys the spec does not know.
-
-    A typo would otherwise be ignored, or reported as the key it was meant to be, missing.
-    """
-    sections = ("sampler", *(k for k in SECTION_KEYS if k != "endpoint"))
-    problems = [
-        Problem(f"{path} [{name}]", "unknown section", f"use only {', '.join(sections)}")
-        for name in doc
-        if name not in sections
-    ]
-    tables = [(f"[{name}]", doc[name], SECTION_KEYS[name]) for name in SECTION_KEYS if name in doc]
-    endpoints = doc.get("survival", {}).get("endpoints", {})
-    if isinstance(endpoints, dict):
-        tables += [
-            (f"[survival.endpoints.{name}]", table, SECTION_KEYS["endpoint"])
-            for name, table in endpoints.items()
-        ]
-    for where, table, known in tables:
-        if isinstance(table, dict):
-            problems += [
-                Problem(f"{path} {where} {key}", "unknown key", f"use only {', '.join(known)}")
-                for key in table
-                if key not in known
-            ]
-    return problems
 
 
 # setting: (default, smallest allowed, largest allowed, kind)
@@ -341,55 +266,3 @@ def _sampler_problems(table: Any, path: Path) -> list[Problem]:
                 )
             )
     return problems
-
-
-def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
-    """What the spec names elsewhere, checked before any work starts (standard library only).
-
-    The prior sets of ``[survival]`` and ``[sensitivity]`` must be in the catalogue, and the
-    patient file must exist with the columns the spec names (a CSV's header line is read; a
-    Parquet file is checked when it is read). These used to surface 40-50 s into a run.
-
-    Raises
-    ------
-    InputError
-        Every problem found, each naming the spec's field.
-
-    """
-    problems: list[Problem] = []
-    names: list[tuple[str, str]] = []
-    if spec.survival is not None:
-        names += [(n, "[survival] prior_sets") for n in spec.survival.prior_sets]
-    if spec.sensitivity is not None:
-        names.append((spec.sensitivity.reference_prior, "[sensitivity] reference_prior"))
-    for name, field in names:
-        try:
-            catalog.get(name, f"{spec.path} {field}")
-        except InputError as error:
-            problems += error.problems
-    survival = spec.survival
-    if survival is not None and survival.source == "patients" and survival.data is not None:
-        try:
-            columns = csv_columns(check_table_path(survival.data))
-        except InputError as error:
-            field = f"{spec.path} [survival] data"
-            problems += [replace(p, where=f"{field}: {p.where}") for p in error.problems]
-            columns = None
-        wanted = [("[survival] group", survival.group)]
-        wanted += [("[survival] match_on", c) for c in survival.match_on]
-        for e in survival.endpoints:
-            wanted += [(f"[survival.endpoints.{e.name}] time", e.time)]
-            wanted += [(f"[survival.endpoints.{e.name}] event", e.event)]
-        if columns is not None:
-            shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
-            problems += [
-                Problem(
-                    f"{spec.path} {field}",
-                    f"column {column!r} is not in {survival.data.name}",
-                    f"use a column of the file: {shown}",
-                )
-                for field, column in wanted
-                if column not in columns
-            ]
-    if problems:
-        raise InputError(problems)

@@ -117,7 +117,22 @@ def test_one_stray_value_above_the_fraction_scale_is_refused() -> None:
     with pytest.raises(InputError) as error:
         load_curve_input(stray, RISK)
     message = _problems(error)
-    assert "data row 5" in message and "most points of arm 'a' are fractions" in message
+    assert "data row 5" in message and "arm 'a' starts at 1, a fraction" in message
+
+
+def test_a_percent_curve_that_falls_to_zero_is_still_percent() -> None:
+    """Most points of an arm falling to 0 % lie below 1.5: the scale is judged by the start."""
+    falling = pd.DataFrame(
+        {
+            "arm": ["a"] * 4 + ["b"] * 7,
+            "time": [0.0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6],
+            "survival": [100.0, 90, 75, 60, 100, 20, 1, 0.5, 0, 0, 0],
+        }
+    )
+    risk = pd.DataFrame({"arm": ["a", "b"], "time": [0, 0], "n_at_risk": [10, 10]})
+    data = load_curve_input(falling, risk)
+    assert "percent" in data.notes[0]
+    assert data.curves["b"].survival[0] == 1.0 and data.curves["b"].survival[-1] == 0.0
 
 
 @pytest.mark.parametrize("table", ["curve", "at-risk"])

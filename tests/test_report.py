@@ -270,7 +270,7 @@ def test_rates_prior_dependence_side_by_side():
 def test_prior_table_lists_each_specification_with_its_endpoints():
     """A set with a prior per endpoint (informative morbidity vs mortality) gives one row per
     specification naming its endpoints; a specification used for every endpoint says "all"."""
-    from bayes_netlm.reporting.report import _prior_rows
+    from bayes_netlm.reporting.report_tables import prior_table_rows
 
     rows = [
         ("rates", e, label, prior, spec)
@@ -281,7 +281,7 @@ def test_prior_table_lists_each_specification_with_its_endpoints():
         for prior, spec in (("vague", "beta:1,1"), ("informative", informative))
     ]
     table = pd.DataFrame(rows, columns=["analysis", "endpoint", "label", "prior", "prior_spec"])
-    cells = [cells for _, cells in _prior_rows(table)]
+    cells = [cells for _, cells in prior_table_rows(table)]
     assert cells == [
         ["vague", "rates", "<code>beta:1,1</code>", "all"],
         ["informative", "rates", "<code>beta:8.6,34.4</code>", "Major morbidity"],

@@ -229,6 +229,13 @@ SPEC_MISTAKES = {
         ("[sensitivity]\n", "[sensitivty]\n"),
         "[sensitivty]: unknown section",
     ),
+    "reference prior not fitted": (
+        (
+            'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\n# Horizons',
+            'prior_sets = ["skeptical"]\n# Horizons',
+        ),
+        "[sensitivity] reference_prior: 'vague' is not fitted to the patients",
+    ),
     "no horizons": (
         ("horizons = [1, 5, 10]", "horizons = []"),
         "horizons must be one or more positive times",
@@ -253,6 +260,8 @@ def test_spec_mistakes_in_the_patient_level_part_exit_2_before_any_work(case, tm
     assert main(["run", "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    # named with the spec's path: the early checks (a prior set's typo surfaced later, unnamed)
+    assert str(spec) in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]
 
 

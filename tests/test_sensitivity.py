@@ -94,7 +94,7 @@ def test_a_conclusion_within_monte_carlo_error_of_its_level_is_not_settled():
     assert exact.mcse_reference.isna().all() and (drawn.mcse_reference == 0.03).all()
     unsettled = drawn.reading.str.startswith("not settled by the draws")
     near = (drawn.threshold == 1.0) & (drawn.level == 0.8)
-    assert (unsettled == near).all()
+    assert (unsettled == near).all() and (drawn.settled == ~near).all()
     assert "within 2 MCSE of 0.8" in drawn[near].reading.iloc[0]
     assert (drawn[~near].reading == exact[~near].reading).all()
     pd.testing.assert_series_equal(drawn.tipping_sd, exact.tipping_sd)

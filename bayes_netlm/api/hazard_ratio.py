@@ -221,7 +221,7 @@ def hazard_ratio(
     if n is not None:
         information = model.information_check(data, int(n[0]), int(n[1]))
         notes.append(f"information check: {information.message}")
-        if not information.consistent:
+        if not information.consistent and data.information > 0:
             notes.append(
                 "the numbers do not fit proportional hazards (curves may cross): even the "
                 "direction of P(HR < 1) is unsafe"

@@ -33,11 +33,11 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a CSV through a temporary file in the same folder, then ``os.replace``."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    umask = os.umask(0)
-    os.umask(umask)
     try:
-        os.fchmod(handle, 0o666 & ~umask)  # as a new file would be, not mkstemp's 0600
         with os.fdopen(handle, "w", newline="") as stream:
+            umask = os.umask(0o022)  # read it (os.umask only reads by setting), put it back
+            os.umask(umask)
+            os.fchmod(stream.fileno(), 0o666 & ~umask)  # a new file's mode, not mkstemp's 0600
             frame.to_csv(stream, index=False)
         os.replace(temporary, path)
     except BaseException:

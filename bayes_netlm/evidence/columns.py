@@ -30,6 +30,7 @@ import pandas as pd
 from bayes_netlm.errors import Problem
 
 __all__ = [
+    "listed",
     "Column",
     "groups_without_events",
     "missing_columns",
@@ -70,7 +71,7 @@ class Column:
         return f"{self.source}, {noun} {shown}{more}, column '{self.name}'"
 
 
-def _listed(items: Sequence[str]) -> str:
+def listed(items: Sequence[str]) -> str:
     """The first :data:`_MAX_ROWS_SHOWN` items, then how many more (messages stay one line)."""
     extra = len(items) - _MAX_ROWS_SHOWN
     return ", ".join(items[:_MAX_ROWS_SHOWN]) + (f" and {extra} more" if extra > 0 else "")
@@ -88,7 +89,7 @@ def missing_columns(frame: pd.DataFrame, wanted: Sequence[str], source: str) -> 
     fix = (
         f"the file's columns seem separated by {separator!r}: save it with commas"
         if separator
-        else f"name an existing column; the file has: {_listed(present) or 'no columns'}"
+        else f"name an existing column; the file has: {listed(present) or 'no columns'}"
     )
     return [
         Problem(where=f"{source}, column '{name}'", what="column not found", fix=fix)
@@ -177,7 +178,7 @@ def parse_groups(
             )
         )
     counts = labels.value_counts().sort_index()
-    found = _listed([f"{level!r} ({count})" for level, count in counts.items()])
+    found = listed([f"{level!r} ({count})" for level, count in counts.items()])
     choice = _choose_index([str(level) for level in counts.index], index_level)
     if isinstance(choice, Problem):
         shown = found or "none (every label is missing)"
@@ -330,7 +331,7 @@ def _encode_text(column: pd.Series, place: Column) -> tuple[str, np.ndarray, str
     levels = sorted(labels.dropna().unique())
     problems = _missing_values(column, place)
     if len(levels) != 2:
-        shown = _listed([repr(level) for level in levels])
+        shown = listed([repr(level) for level in levels])
         problems.append(
             Problem(
                 place.where(),

@@ -121,16 +121,16 @@ def read_curves(frame: pd.DataFrame, source: str) -> tuple[dict, list[str], list
         f"{source}: survival read as {'percent' if percent else 'fractions'} "
         f"(largest value {top:g}){'; divided by 100' if percent else ''}"
     ]
-    if percent:  # a percent curve has most of its points above the fraction scale
+    if percent:  # every percent curve starts high: one starting at most 1.5 is in fractions
         for arm in dict.fromkeys(arms[(arms != "") & finite]):
-            rows = (arms == arm) & finite
-            if np.median(survival[rows]) <= _PERCENT_ABOVE:
+            rows = np.flatnonzero((arms == arm) & finite & np.isfinite(time))
+            if rows.size and survival[rows[np.argmin(time[rows])]] <= _PERCENT_ABOVE:
                 above = np.flatnonzero(finite & (survival > _PERCENT_ABOVE))
                 problems.append(
                     Problem(
                         Column(source, "survival").where(above),
-                        f"read as percent (largest value {top:g}), but most points of arm "
-                        f"{arm!r} are fractions (at most {_PERCENT_ABOVE:g})",
+                        f"read as percent (largest value {top:g}), but arm {arm!r} starts at "
+                        f"{survival[rows[np.argmin(time[rows])]]:g}, a fraction",
                         "one file holds one scale: re-read these points as fractions, or "
                         "give every point as a percent",
                     )

@@ -29,6 +29,7 @@ from bayes_netlm.errors import InputError, Problem
 from bayes_netlm.evidence.columns import (
     Column,
     groups_without_events,
+    listed,
     missing_columns,
     parse_covariates,
     parse_events,
@@ -132,8 +133,9 @@ def require_positive_times(data: SurvivalData) -> None:
     """
     zero = np.flatnonzero(data.time <= 0)
     if zero.size:
+        noun = "data row" if zero.size == 1 else "data rows"
         raise InputError.single(
-            Column(data.source, "follow-up time").where(zero),  # the first rows, then a count
+            f"{data.source}, {noun} {listed([str(row + 1) for row in zero])}, follow-up time",
             "time of zero, which the Weibull likelihood cannot take",
             "record a same-day event as a small positive time, e.g. half a day",
         )

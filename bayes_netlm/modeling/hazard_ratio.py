@@ -247,14 +247,7 @@ def information_check(
     implied = data.information
     within = lowest * 0.999 <= implied <= highest * 1.001
     plausible = implied >= plausible_lowest * 0.999
-    # no information (p = 1: infinite SE) is no effective index event
-    effective = (
-        0.0
-        if implied == 0
-        else 1.0 / (1.0 / implied - 1.0 / d_ref)
-        if implied < d_ref
-        else math.inf
-    )
+    effective = 1.0 / (1.0 / implied - 1.0 / d_ref) if 0 < implied < d_ref else math.inf
     sizes = f"{n_index} vs {n_reference if n_reference is not None else f'>= {n_index} (unknown)'}"
     head = f"SE {data.se:.3f} implies {implied:.2f} events' worth of information"
     bounds = (
@@ -264,7 +257,12 @@ def information_check(
         f"{plausible_lowest:.1f} expected if censoring before the medians was light "
         f"(then reaching S = 0.5 takes about n/2 events per group; a heuristic, not a bound)"
     )
-    if not within:
+    if implied == 0:
+        message = (
+            "WARNING: SE is infinite (p = 1, most likely a rounded p-value): the numbers carry "
+            "no information about the HR, so the posterior is the prior."
+        )
+    elif not within:
         side = "less" if implied < lowest else "more"
         message = (
             f"WARNING: {head}, {side} than the {bounds} allow. The numbers are not consistent "

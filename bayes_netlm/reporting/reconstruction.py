@@ -78,12 +78,19 @@ HEADERS = {
 
 
 def _html(table: pd.DataFrame) -> str:
-    shown = table.astype(object).where(table.notna(), None).rename(columns=HEADERS)
+    shown = table.astype(object).where(table.notna(), None)
+    counts = {"n", "events", "total_events_given", "reconstructions", "at_risk_max_mismatch"}
+
+    def cell(column: str, value: object) -> str:
+        if value is None:
+            return DASH
+        return str(int(value)) if column in counts else number(value, 3)  # type: ignore[call-overload]
+
     rows = [
-        ("", [DASH if v is None else number(v, 3) for v in row])
+        ("", [cell(c, v) for c, v in zip(shown.columns, row, strict=True)])
         for row in shown.itertuples(index=False)
     ]
-    return html_table([escape(str(c)) for c in shown.columns], rows)
+    return html_table([escape(HEADERS.get(str(c), str(c))) for c in shown.columns], rows)
 
 
 def reconstruction_section(

@@ -29,6 +29,7 @@ from bayes_netlm.reporting.report_tables import (
     fixed,
     html_table,
     number,
+    prior_table_rows,
     status,
     value_text,
 )
@@ -268,33 +269,6 @@ def _warnings_box(analysis: PublishedAnalysis) -> str:
     )
 
 
-def _prior_rows(table: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """One row per prior specification used: set, analysis, specification and its endpoints.
-
-    A set may specify a different prior per endpoint (an informative mortality prior beside an
-    informative morbidity one): each specification is then a row naming its endpoints; one
-    used for every endpoint of its analysis says "all".
-    """
-    rows = []
-    for analysis, of_analysis in table.groupby("analysis", sort=False):
-        every = set(of_analysis["endpoint"])
-        for (prior, spec), used in of_analysis.groupby(["prior", "prior_spec"], sort=False):
-            endpoints = list(dict.fromkeys(used["label"]))
-            names = "all" if set(used["endpoint"]) == every else "; ".join(endpoints)
-            rows.append(
-                (
-                    "",
-                    [
-                        escape(str(prior)),
-                        escape(str(analysis)),
-                        f"<code>{escape(str(spec))}</code>",
-                        escape(names),
-                    ],
-                )
-            )
-    return rows
-
-
 def _header(analysis: PublishedAnalysis) -> str:
     study = analysis.study
     clinical = analysis.catalog.clinical
@@ -303,7 +277,7 @@ def _header(analysis: PublishedAnalysis) -> str:
     reported = [(e.label, e.paper_p) for e in analysis.hr_evidence]
     reported += [(r.label, r.p_value) for r in study.rates]
     p_list = "".join(f"<li>{escape(name)}: p = {number(p)}</li>" for name, p in reported)
-    prior_rows = _prior_rows(analysis.table)
+    prior_rows = prior_table_rows(analysis.table)
     return f"""
 <h1>Bayesian re-analysis: {index} vs {reference}</h1>
 <p class="box">{escape(study.citation)}</p>

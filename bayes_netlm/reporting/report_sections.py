@@ -176,7 +176,9 @@ def _tipping_rows(tipping: pd.DataFrame) -> list[tuple[str, list[str]]]:
             escape(str(r.conclusion)),
             fixed(r.probability_reference, 3),
         ]
-        cells += [escape(str(r.family)), fixed(r.tipping_sd, 3), escape(str(r.reading)), check]
+        settled = bool(getattr(r, "settled", True))  # no tipping SD within Monte Carlo error
+        sd = fixed(r.tipping_sd, 3) if settled else DASH
+        cells += [escape(str(r.family)), sd, escape(str(r.reading)), check]
         rows.append(("", cells))
     return rows
 

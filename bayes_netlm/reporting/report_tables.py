@@ -22,6 +22,7 @@ __all__ = [
     "effect_table",
     "fixed",
     "number",
+    "prior_table_rows",
     "status",
     "html_table",
     "value_text",
@@ -184,3 +185,30 @@ def convergence_rows(conv: pd.DataFrame) -> list[tuple[str, list[str]]]:
         cells += [fixed(row["ess_tail"], 0), escape(str(row["divergences"])), status(ok)]
         body.append(("" if ok else "failed", cells))
     return body
+
+
+def prior_table_rows(table: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """One row per prior specification used: set, analysis, specification and its endpoints.
+
+    A set may specify a different prior per endpoint (an informative mortality prior beside an
+    informative morbidity one): each specification is then a row naming its endpoints; one
+    used for every endpoint of its analysis says "all".
+    """
+    rows = []
+    for analysis, of_analysis in table.groupby("analysis", sort=False):
+        every = set(of_analysis["endpoint"])
+        for (prior, spec), used in of_analysis.groupby(["prior", "prior_spec"], sort=False):
+            endpoints = list(dict.fromkeys(used["label"]))
+            names = "all" if set(used["endpoint"]) == every else "; ".join(endpoints)
+            rows.append(
+                (
+                    "",
+                    [
+                        escape(str(prior)),
+                        escape(str(analysis)),
+                        f"<code>{escape(str(spec))}</code>",
+                        escape(names),
+                    ],
+                )
+            )
+    return rows

@@ -281,6 +281,7 @@ def tipping_table(
                     if settled
                     else _unsettled(base, error, conclusion),
                     "mcse_reference": error,
+                    "settled": settled,
                     **extra,
                 }
             )

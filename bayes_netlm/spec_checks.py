@@ -1,0 +1,161 @@
+"""Checks of a run specification beyond its fields' own values: keys, fit names, other files.
+
+:func:`unknown_keys` and :func:`fit_name_problems` run inside
+:func:`bayes_netlm.spec.load_spec`; :func:`check_run_inputs` runs once the prior catalogue is
+loaded, before ``run`` starts any work. Standard library only, so a mistake is answered at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bayes_netlm.errors import InputError, Problem
+from bayes_netlm.evidence.table_files import check_table_path, csv_columns
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from bayes_netlm.priors import PriorCatalog
+    from bayes_netlm.spec import RunSpec
+
+__all__ = ["SECTION_KEYS", "check_run_inputs", "fit_name_problems", "unknown_keys"]
+
+
+#: the keys each section may hold ([sampler] is checked with its values)
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "data": ("published", "prior_sets"),
+    "summary_hazard_ratio": ("derivation", "prior_sets"),
+    "rates": ("prior_sets",),
+    "survival": (
+        "data",
+        "synthetic",
+        "group",
+        "index_level",
+        "prior_sets",
+        "horizons",
+        "rmst_horizon",
+        "match_on",
+        "match_ratio",
+        "match_caliper",
+        "endpoints",
+        "source",
+        "n_reconstructions",
+    ),
+    "endpoint": ("label", "time", "event", "shape", "reference_time", "curve", "at_risk", "events"),
+    "sensitivity": ("prior_hr_means", "prior_sds", "reference_prior", "weibull_fits"),
+}
+
+
+def unknown_keys(doc: dict[str, Any], path: Path) -> list[Problem]:
+    """Sections and keys the spec does not know.
+
+    A typo would otherwise be ignored, or reported as the key it was meant to be, missing.
+    """
+    sections = ("sampler", *(k for k in SECTION_KEYS if k != "endpoint"))
+    problems = [
+        Problem(f"{path} [{name}]", "unknown section", f"use only {', '.join(sections)}")
+        for name in doc
+        if name not in sections
+    ]
+    tables = [(f"[{name}]", doc[name], SECTION_KEYS[name]) for name in SECTION_KEYS if name in doc]
+    survival = doc.get("survival")
+    endpoints = survival.get("endpoints", {}) if isinstance(survival, dict) else {}
+    if isinstance(endpoints, dict):
+        tables += [
+            (f"[survival.endpoints.{name}]", table, SECTION_KEYS["endpoint"])
+            for name, table in endpoints.items()
+        ]
+    for where, table, known in tables:
+        if isinstance(table, dict):
+            problems += [
+                Problem(f"{path} {where} {key}", "unknown key", f"use only {', '.join(known)}")
+                for key in table
+                if key not in known
+            ]
+    return problems
+
+
+def fit_name_problems(spec: RunSpec) -> list[Problem]:
+    """``[sensitivity] weibull_fits`` must name Weibull fits of the spec (a typo swept nothing).
+
+    Fits are named ENDPOINT_full, and ENDPOINT_matched for patient data (matched when the data
+    carry matched sets or ``match_on`` is given, which only reading the data tells).
+    """
+    if spec.sensitivity is None or not spec.sensitivity.weibull_fits:
+        return []
+    patients = spec.survival is not None and spec.survival.source == "patients"
+    cohorts = ("full", "matched") if patients else ("full",)
+    endpoints = spec.survival.endpoints if spec.survival else ()
+    known = [f"{e.name}_{cohort}" for e in endpoints for cohort in cohorts]
+    where = f"{spec.path} [sensitivity] weibull_fits"
+    fix = f"use fits of [survival]: {', '.join(known)}" if known else "add a [survival] section"
+    return [
+        Problem(where, f"{name!r} is not a Weibull fit of this spec", fix)
+        for name in spec.sensitivity.weibull_fits
+        if name not in known
+    ]
+
+
+def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
+    """What the spec names elsewhere, checked before any work starts (standard library only).
+
+    The prior sets of ``[survival]`` and ``[sensitivity]`` must be in the catalogue, and the
+    patient file must exist with the columns the spec names (a CSV's header line is read; a
+    Parquet file is checked when it is read). These used to surface 40-50 s into a run.
+
+    Raises
+    ------
+    InputError
+        Every problem found, each naming the spec's field.
+
+    """
+    problems: list[Problem] = []
+    names = [(n, "[summary_hazard_ratio] prior_sets") for n in spec.hr_prior_sets]
+    if spec.survival is not None:
+        names += [(n, "[survival] prior_sets") for n in spec.survival.prior_sets]
+    if spec.sensitivity is not None:
+        names.append((spec.sensitivity.reference_prior, "[sensitivity] reference_prior"))
+        fitted = spec.survival.prior_sets if spec.survival is not None else ()
+        if spec.sensitivity.weibull_fits and spec.sensitivity.reference_prior not in fitted:
+            problems.append(
+                Problem(
+                    f"{spec.path} [sensitivity] reference_prior",
+                    f"{spec.sensitivity.reference_prior!r} is not fitted to the patients",
+                    "add it to [survival] prior_sets, whose fits the sweep reweights",
+                )
+            )
+    for name, field in names:
+        try:
+            catalog.get(name, f"{spec.path} {field}")
+        except InputError as error:
+            problems += error.problems
+    survival = spec.survival
+    if survival is not None and survival.source == "patients" and survival.data is not None:
+        try:
+            columns = csv_columns(check_table_path(survival.data))
+        except InputError as error:
+            field = f"{spec.path} [survival] data"
+            problems += [replace(p, where=f"{field}: {p.where}") for p in error.problems]
+            columns = None
+        wanted = [("[survival] group", survival.group)]
+        wanted += [("[survival] match_on", c) for c in survival.match_on]
+        for e in survival.endpoints:
+            wanted += [(f"[survival.endpoints.{e.name}] time", e.time)]
+            wanted += [(f"[survival.endpoints.{e.name}] event", e.event)]
+        if columns is not None:
+            shown = ", ".join(columns[:10]) + (
+                f" and {len(columns) - 10} more" if len(columns) > 10 else ""
+            )
+            shown = shown or "(none: the file has no header line)"
+            problems += [
+                Problem(
+                    f"{spec.path} {field}",
+                    f"column {column!r} is not in {survival.data.name}",
+                    f"use a column of the file: {shown}",
+                )
+                for field, column in wanted
+                if column not in columns
+            ]
+    if problems:
+        raise InputError(problems)
