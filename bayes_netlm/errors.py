@@ -99,12 +99,23 @@ def _terminated(signum: int, frame: object) -> None:
 
 @contextmanager
 def stoppable() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`Interrupted` while a command runs."""
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while a command runs.
+
+    Any exception that ends the command once a stop signal has come is that interruption: code
+    the signal interrupted may turn :class:`Interrupted` into its own error (an import stopped
+    halfway ended as JAX's ImportError, with a traceback and exit status 1).
+    """
     signals = (*_STOP_SIGNALS, signal.SIGALRM)
     previous = {sig: signal.signal(sig, _terminated) for sig in signals}
     hook, sys.unraisablehook = sys.unraisablehook, _quiet_unraisable
     try:
         yield
+    except Interrupted:
+        raise
+    except BaseException as error:
+        if _stopping:
+            raise Interrupted(_stopping[0]) from error
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _stopping.clear()

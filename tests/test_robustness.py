@@ -286,3 +286,25 @@ def test_prior_file_mistakes_are_named(old, new, message, tmp_path):
     with pytest.raises(InputError) as error:
         load_prior_catalog(path)
     assert message in str(error.value)
+
+
+def test_an_error_that_follows_a_stop_signal_is_the_interruption():
+    """Ctrl-C or SIGTERM during an import ended as JAX's ImportError ("cannot import name
+    'extend'"), a traceback and exit 1 instead of one line and 130/143: once a stop signal has
+    come, whatever error ends the command is reported as the interruption."""
+    import signal
+    import time
+
+    from bayes_netlm.errors import Interrupted, stoppable
+
+    with pytest.raises(Interrupted) as stop, stoppable():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises Interrupted here
+        except Interrupted:
+            raise ImportError("cannot import name 'extend' from 'jax'") from None
+    assert stop.value.status == 128 + signal.SIGTERM
+    assert isinstance(stop.value.__cause__, ImportError)
+    # without a stop signal an error stays what it is
+    with pytest.raises(ImportError), stoppable():
+        raise ImportError("a real one")
