@@ -121,16 +121,13 @@ def check_out(out: str | Path) -> Path:
             "is a mount point; results are swapped in by renaming, which a mount point forbids",
             f"use a folder inside it, e.g. --out {out / 'results'}",
         )
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
+    parent, is_file, problem = _nearest_folder(out.parent)
+    if is_file:
         raise InputError.single(
             str(out),
             f"cannot be made: {parent} is a file, not a folder",
             "choose an --out whose parent is a folder",
         )
-    problem = _cannot_write(parent)
     if problem:
         raise InputError.single(
             str(out),
@@ -179,17 +176,23 @@ def check_out_folder(path: str | Path, option: str = "--out") -> Path:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise InputError.single(option, f"{out} is a file", "give a folder for the figures")
-    existing = out
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
+    existing, is_file, problem = _nearest_folder(out)
+    if is_file:
         raise InputError.single(option, f"cannot be made: {existing} is a file", "choose a folder")
-    problem = _cannot_write(existing)
     if problem:
         raise InputError.single(
             option, f"cannot write in {existing} ({problem})", "choose a folder you can write to"
         )
     return out
+
+
+def _nearest_folder(path: Path) -> tuple[Path, bool, str | None]:
+    """The nearest existing ``path`` or parent; whether it is a file; why it refuses new files."""
+    while not path.exists():
+        path = path.parent
+    if not path.is_dir():
+        return path, True, None
+    return path, False, _cannot_write(path)
 
 
 def _cannot_write(folder: Path) -> str | None:
