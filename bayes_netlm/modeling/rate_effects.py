@@ -70,20 +70,57 @@ def reference_boundary(effect: str, c: float, y: np.ndarray) -> np.ndarray:
 LOG_RATIO_LIMIT = 700.0
 
 
-def effect_quantile(below: Below, effect: str, q: float) -> float:
+class _Distribution:
+    """P(effect <= c) of one effect on its search scale (c for RD, log c for RR and OR).
+
+    Every evaluation is kept: a quantile's search starts from the tightest bracket the earlier
+    evaluations give, and no point is evaluated twice.
+    """
+
+    def __init__(self, below: Below, effect: str) -> None:
+        self.below, self.effect = below, effect
+        self.seen: dict[float, float] = {}
+
+    def __call__(self, x: float) -> float:
+        if x not in self.seen:
+            c = x if self.effect == "rd" else float(np.exp(x))
+            self.seen[x] = self.below(self.effect, c)
+        return self.seen[x]
+
+    def bracket(self, q: float, lo: float, hi: float) -> tuple[float, float]:
+        """``(lo, hi)`` narrowed to the evaluated points closest to the ``q`` quantile."""
+        lo = max([lo] + [x for x, p in self.seen.items() if p < q])
+        hi = min([hi] + [x for x, p in self.seen.items() if p > q])
+        return lo, hi
+
+
+def _probit(p: float) -> float:
+    """The standard normal quantile of ``p``, finite at 0 and 1 (at most 38.5 in size)."""
+    if p <= 0.5:
+        return float(special.ndtri(max(p, 1e-300)))
+    return -float(special.ndtri(max(1.0 - p, 1e-300)))
+
+
+def effect_quantile(below: Below | _Distribution, effect: str, q: float) -> float:
     """The ``q`` quantile of an effect: the root of P(effect <= c) = q (RR, OR on log scale).
 
-    Ratios of rates whose posteriors reach far below 1e-16 (a Beta prior with a tiny first
-    parameter and no events) have quantiles beyond e^+-40: the search interval is widened until
-    it brackets the root; past e^+-700 the quantile is 0 or infinity.
+    The root is searched on the probit scale of the probability, where a near-normal posterior's
+    distribution function is near linear in c (RD) or log c (RR, OR): Brent's interpolation
+    steps then converge in a few evaluations instead of bisecting the flat tails; the root is
+    the same. Ratios of rates whose posteriors reach far below 1e-16 (a Beta prior with a tiny
+    first parameter and no events) have quantiles beyond e^+-40: the search interval is widened
+    until it brackets the root; past e^+-700 the quantile is 0 or infinity.
     """
+    distribution = below if isinstance(below, _Distribution) else _Distribution(below, effect)
+    target = _probit(q)
+
+    def gap(x: float) -> float:
+        return _probit(distribution(x)) - target
+
     if effect == "rd":
-        return float(optimize.brentq(lambda c: below(effect, c) - q, -1.0, 1.0, xtol=1e-10))
-
-    def gap(u: float) -> float:
-        return below(effect, float(np.exp(u))) - q
-
-    lo, hi = -40.0, 40.0
+        lo, hi = distribution.bracket(q, -1.0, 1.0)
+        return float(optimize.brentq(gap, lo, hi, xtol=1e-10))
+    lo, hi = distribution.bracket(q, -40.0, 40.0)
     while gap(lo) > 0:
         if lo <= -LOG_RATIO_LIMIT:
             return 0.0
@@ -97,6 +134,9 @@ def effect_quantile(below: Below, effect: str, q: float) -> float:
 
 def effect_summary(below: Below, rd_important: float, rd_equivalence: float) -> dict[str, float]:
     """Posterior summaries of RD, RR and OR from their distribution functions.
+
+    The probabilities at the thresholds are evaluated first: with the earlier quantiles they
+    bracket each quantile's search.
 
     Parameters
     ----------
@@ -113,13 +153,17 @@ def effect_summary(below: Below, rd_important: float, rd_equivalence: float) -> 
         ``rd_equivalent`` (|RD| < margin), ``rr_below_1``.
 
     """
-    result: dict[str, float] = {}
-    for effect in EFFECTS:
-        for name, q in (("median", 0.5), ("lower", 0.025), ("upper", 0.975)):
-            result[f"{effect}_{name}"] = effect_quantile(below, effect, q)
-    result["rd_above_0"] = 1.0 - below("rd", 0.0)
-    result["rd_above_important"] = 1.0 - below("rd", rd_important)
-    result["rd_below_minus_important"] = below("rd", -rd_important)
-    result["rd_equivalent"] = below("rd", rd_equivalence) - below("rd", -rd_equivalence)
-    result["rr_below_1"] = below("rr", 1.0)
-    return result
+    rd, rr = _Distribution(below, "rd"), _Distribution(below, "rr")
+    probabilities = {
+        "rd_above_0": 1.0 - rd(0.0),
+        "rd_above_important": 1.0 - rd(rd_important),
+        "rd_below_minus_important": rd(-rd_important),
+        "rd_equivalent": rd(rd_equivalence) - rd(-rd_equivalence),
+        "rr_below_1": rr(0.0),
+    }
+    result = {
+        f"{distribution.effect}_{name}": effect_quantile(distribution, distribution.effect, q)
+        for distribution in (rd, rr, _Distribution(below, "or"))
+        for name, q in (("median", 0.5), ("lower", 0.025), ("upper", 0.975))
+    }
+    return result | probabilities
