@@ -113,10 +113,11 @@ def group_size(text: str) -> int:
 
 
 def hr_conflicts(args: argparse.Namespace) -> None:
-    """Refuse ``hr`` inputs of which one would be silently ignored.
+    """Refuse ``hr`` inputs that are incomplete, or of which one would be silently ignored.
 
     ``--medians`` with ``--p`` derives the estimate itself, so ``--hr`` or ``--ci`` beside it
-    conflict; ``--ci`` and ``--p`` are two alternative ways to get the SE.
+    conflict; ``--ci`` and ``--p`` are two alternative ways to get the SE, and ``--hr`` needs one
+    of them. Answered here, before the model's libraries load (the API checks the same).
     """
     given = [
         name
@@ -134,6 +135,8 @@ def hr_conflicts(args: argparse.Namespace) -> None:
                         f"give either --medians INDEX REFERENCE --p P or {name} (not both)",
                     )
                 )
+        if args.p is None:
+            problems.append(Problem("--medians", "needs the two-sided --p", "add --p P"))
     elif "--ci" in given and "--p" in given:
         problems.append(
             Problem(
@@ -142,6 +145,12 @@ def hr_conflicts(args: argparse.Namespace) -> None:
                 "give --hr X with either --ci LO HI or --p P",
             )
         )
+    elif args.hr is None:
+        problems.append(
+            Problem("--hr", "no estimate given", "give --hr X with --ci LO HI or --p P")
+        )
+    elif args.ci is None and args.p is None:
+        problems.append(Problem("--hr", "needs --ci LO HI or --p P", "add one of them"))
     if args.hr is not None and args.ci is not None and not args.ci[0] < args.hr < args.ci[1]:
         # the model checks this too; here it is answered before the model's libraries load
         lower, upper = args.ci

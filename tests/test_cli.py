@@ -141,6 +141,7 @@ BAD_INPUTS = [
     (["hr", "--hr", "-0.8", "--p", "0.5"], "must be above 0"),
     (["hr", "--hr", "0.8"], "needs --ci LO HI or --p P"),
     (["hr", "--medians", "13.8", "10.6"], "needs the two-sided --p"),
+    (["hr"], "no estimate given"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--shape", "2"], "applies to --medians only"),
     (["hr", "--medians", "1", "2", "--p", "0.5", "--shape-prior", "lognormal:0"], "shape prior"),
     (["hr", "--hr", "0.8", "--p", "0.5", "--threshold", "1.4"], "not a hazard ratio below 1"),

@@ -95,7 +95,7 @@ class FitSummary:
         return rows
 
     def summary(self, method: str | None = None) -> pd.DataFrame:
-        """The tidy summary table (columns of ``tables/summaries.csv``).
+        """The tidy summary table (the columns of ``tables/summaries.csv`` but ``data``).
 
         Parameters
         ----------
