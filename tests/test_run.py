@@ -1,5 +1,6 @@
 """``bayes-netlm run`` end to end: real sampling, real files, real figures."""
 
+import json
 import os
 import re
 import subprocess
@@ -141,6 +142,10 @@ def test_run_writes_every_output(first_run):
         for key in ("seed", "data_sha256", "prior_sets", "packages", "spec_sha256"):
             assert f"bayes_netlm_{key}" in tree.attrs
         assert tree.attrs["bayes_netlm_seed"] == "7"
+        # the sampler that drew the posterior, with its version
+        library = "nutpie" if name == "weibull" else "numpyro"
+        sampler = json.loads(tree.attrs["bayes_netlm_sampler"])
+        assert sampler["inference_library"] == library and sampler["inference_library_version"]
     weibull_tree = xr.open_datatree(out / "posteriors" / "weibull.nc", engine="h5netcdf")
     assert "synthetic_cohort.csv" in weibull_tree.attrs["bayes_netlm_data_file"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -108,7 +109,7 @@ class CompiledModel:
         updates = {name: value for name, value in data.items() if name in read}
         compiled = self._compiled.with_data(**updates) if updates else self._compiled
         callback = {} if report is None else {"progress_callback": _progress_lines(report)}
-        return nutpie.sample(
+        tree = nutpie.sample(
             compiled,
             draws=settings.draws,
             tune=settings.tune,
@@ -121,6 +122,11 @@ class CompiledModel:
             **callback,
             target_accept=settings.target_accept,
         )
+        # nutpie does not record itself as ArviZ's converters do; the provenance reads these
+        tree.posterior.attrs.update(
+            inference_library="nutpie", inference_library_version=metadata.version("nutpie")
+        )
+        return tree
 
 
 def _progress_lines(report: Callable[[str], None]) -> Callable[[Sequence[Any]], None]:
