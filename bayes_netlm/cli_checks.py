@@ -15,7 +15,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from bayes_netlm.errors import InputError, Problem
+from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.hr_inputs import hr_input_problems
 from bayes_netlm.priors import check_normal
 
 __all__ = [
@@ -113,54 +114,11 @@ def group_size(text: str) -> int:
 
 
 def hr_conflicts(args: argparse.Namespace) -> None:
-    """Refuse ``hr`` inputs that are incomplete, or of which one would be silently ignored.
+    """Refuse ``hr`` inputs that are incomplete or conflict (:func:`hr_input_problems`).
 
-    ``--medians`` with ``--p`` derives the estimate itself, so ``--hr`` or ``--ci`` beside it
-    conflict; ``--ci`` and ``--p`` are two alternative ways to get the SE, and ``--hr`` needs one
-    of them. Answered here, before the model's libraries load (the API checks the same).
+    Answered here, before the model's libraries load.
     """
-    given = [
-        name
-        for name, value in (("--hr", args.hr), ("--ci", args.ci), ("--p", args.p))
-        if value is not None
-    ]
-    problems = []
-    if args.medians is not None:
-        for name in ("--hr", "--ci"):
-            if name in given:
-                problems.append(
-                    Problem(
-                        name,
-                        "given together with --medians, which derives the estimate itself",
-                        f"give either --medians INDEX REFERENCE --p P or {name} (not both)",
-                    )
-                )
-        if args.p is None:
-            problems.append(Problem("--medians", "needs the two-sided --p", "add --p P"))
-    elif "--ci" in given and "--p" in given:
-        problems.append(
-            Problem(
-                "--ci/--p",
-                "both given; each alone determines the standard error, so one would be ignored",
-                "give --hr X with either --ci LO HI or --p P",
-            )
-        )
-    elif args.hr is None:
-        problems.append(
-            Problem("--hr", "no estimate given", "give --hr X with --ci LO HI or --p P")
-        )
-    elif args.ci is None and args.p is None:
-        problems.append(Problem("--hr", "needs --ci LO HI or --p P", "add one of them"))
-    if args.hr is not None and args.ci is not None and not args.ci[0] < args.hr < args.ci[1]:
-        # the model checks this too; here it is answered before the model's libraries load
-        lower, upper = args.ci
-        problems.append(
-            Problem(
-                "--ci",
-                f"the interval {lower:g}-{upper:g} does not bracket the hazard ratio {args.hr:g}",
-                "give LO < HR < HI",
-            )
-        )
+    problems = hr_input_problems(args.hr, args.ci, args.p, args.medians)
     if problems:
         raise InputError(problems)
 

@@ -6,6 +6,7 @@ posteriors integrated numerically, the elicited Normal), MCMC against the closed
 
 import json
 import math
+import re
 from statistics import NormalDist
 
 import numpy as np
@@ -89,6 +90,22 @@ def test_prior_names_any_case_and_elicited_statements():
     assert given.prior.sd == 0.5
     with pytest.raises(bn.InputError, match="unknown prior set"):
         bn.hazard_ratio(hr=0.8, p=0.5, prior="hopeful", mcmc=False)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({}, "no estimate given"),
+        ({"hr": 0.8}, "needs --ci LO HI or --p P"),
+        ({"hr": 0.8, "ci": (0.5, 1.2), "p": 0.3}, "--ci/--p: both given"),
+        ({"medians": (13.8, 10.6)}, "needs the two-sided --p"),
+        ({"medians": (13.8, 10.6), "p": 0.5, "hr": 0.8}, "given together with --medians"),
+        ({"hr": 0.8, "ci": (0.9, 1.3)}, "does not bracket"),
+    ],
+)
+def test_api_refuses_the_hr_inputs_the_command_refuses_in_its_words(inputs, message):
+    with pytest.raises(bn.InputError, match=re.escape(message)):
+        bn.log_hazard_ratio(**inputs)
 
 
 def test_hazard_ratio_mcmc_tree_netcdf_and_plots(tmp_path):

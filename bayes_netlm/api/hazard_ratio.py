@@ -25,6 +25,7 @@ from bayes_netlm.api._common import (
 )
 from bayes_netlm.api.result import FitSummary, as_numpy
 from bayes_netlm.errors import InputError
+from bayes_netlm.evidence.hr_inputs import hr_input_problems
 from bayes_netlm.priors import NormalPrior, load_prior_catalog
 
 if TYPE_CHECKING:
@@ -100,11 +101,11 @@ def log_hazard_ratio(
     """
     from bayes_netlm.modeling import hazard_ratio as model
 
+    problems = hr_input_problems(hr, ci, p, medians)
+    if problems:
+        raise InputError(problems)
     if medians is not None:
-        if hr is not None or ci is not None:
-            raise InputError.single("medians", "given with hr or ci", "give medians + p, or hr")
-        if p is None:
-            raise InputError.single("--medians", "needs the two-sided --p", "add --p P")
+        assert p is not None  # checked above
         data = model.from_medians(float(medians[0]), float(medians[1]), float(p))
         if shape is not None:
             k = float(shape)
@@ -116,15 +117,11 @@ def log_hazard_ratio(
         return data
     if shape is not None:
         raise InputError.single("--shape", "applies to --medians only", "add --medians")
-    if hr is None:
-        raise InputError.single("--hr", "no estimate given", "give --hr X with --ci LO HI or --p P")
-    if ci is not None and p is not None:
-        raise InputError.single("--ci/--p", "both given", "give --hr X with either --ci or --p")
+    assert hr is not None  # checked above, with exactly one of ci and p
     if ci is not None:
         return model.from_ci(float(hr), float(ci[0]), float(ci[1]))
-    if p is not None:
-        return model.from_p_value(float(hr), float(p))
-    raise InputError.single("--hr", "needs --ci LO HI or --p P", "add one of them")
+    assert p is not None
+    return model.from_p_value(float(hr), float(p))
 
 
 def _shape_prior(

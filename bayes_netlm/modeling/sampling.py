@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -122,9 +121,11 @@ class CompiledModel:
             **callback,
             target_accept=settings.target_accept,
         )
-        # nutpie does not record itself as ArviZ's converters do; the provenance reads these
+        # nutpie records its name and version on sample_stats only; the posterior, where ArviZ's
+        # converters put them and the provenance reads them, is often kept without sample_stats
+        recorded = tree.sample_stats.attrs
         tree.posterior.attrs.update(
-            inference_library="nutpie", inference_library_version=metadata.version("nutpie")
+            {k: recorded[k] for k in ("inference_library", "inference_library_version")}
         )
         return tree
 
