@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -84,3 +87,38 @@ def test_progress_lines_are_spaced_and_count_every_chain(monkeypatch):
     callback([chain(500, True), chain(400, True)])  # 1 s later: too soon, nothing said
     callback([chain(1500, False), chain(1100, False)])  # 6 s later
     assert lines == ["sampling: 2600/4000 draws (65 %), drawing"]
+
+
+_DASK_CHECK = """
+import sys
+import numpy as np
+import pymc as pm
+import xarray as xr
+from bayes_netlm.modeling.sampling import SamplerSettings, sample_once
+
+with pm.Model() as model:
+    pm.Normal("x", 0.0, 1.0)
+tree = sample_once(model, seed=1, settings=SamplerSettings(draws=20, tune=20, chains=2))
+assert tree.posterior["x"].shape == (2, 20)
+assert "dask.array" not in sys.modules, "sampling imported dask.array"
+plain = xr.DataArray(np.zeros(4))
+assert plain.chunks is None and "dask.array" not in sys.modules
+
+import dask.array as da
+
+lazy = xr.DataArray(da.zeros(4, chunks=2))
+assert isinstance(lazy.data, da.Array) and lazy.chunks == ((2, 2),), "a dask array was not kept"
+assert float((lazy + 1).sum().compute()) == 4.0
+print("ok")
+"""
+
+
+def test_sampling_does_not_import_dask_array_and_xarray_still_knows_dask_arrays():
+    """xarray's first array would import dask.array (0.6 s) to check for dask arrays; after a real
+    fit in a fresh interpreter it is still not imported, yet a dask array given to xarray later is
+    recognised and kept lazy, as without the deferral."""
+    done = subprocess.run(
+        [sys.executable, "-c", _DASK_CHECK], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok")

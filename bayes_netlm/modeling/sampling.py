@@ -65,8 +65,10 @@ class CompiledModel:
 
     def __init__(self, model: pm.Model) -> None:
         from bayes_netlm.modeling.cache import cache_dir
+        from bayes_netlm.modeling.dask_check import defer_dask_array_import
         from bayes_netlm.modeling.nutpie_cache import compile_pymc_model
 
+        defer_dask_array_import()  # before the first draws become xarray objects
         self.model = model
         # the C callbacks are loaded from the project's cache when this model was compiled before
         self._compiled = compile_pymc_model(model, cache_dir())
@@ -161,8 +163,10 @@ def sample_once(
     import pytensor
 
     from bayes_netlm.modeling.cache import configure_jax
+    from bayes_netlm.modeling.dask_check import defer_dask_array_import
     from bayes_netlm.modeling.numpyro_nuts import sample_numpyro
 
+    defer_dask_array_import()  # before the first draws become xarray objects
     cache = configure_jax()  # XLA executables and exported samplers are kept between runs
     # PyTensor compiles a run-once helper here (the initial point); its default Numba mode would
     # spend seconds compiling it with a cold cache, the Python linker none.
