@@ -97,12 +97,43 @@ def fit_name_problems(spec: RunSpec) -> list[Problem]:
     ]
 
 
+def _file_problems(spec: RunSpec, field: str, path: Path) -> list[Problem]:
+    """Whether a table the spec names can be read; a missing file's fix says where paths start.
+
+    Relative paths in a run specification are read from the project folder (the bundled specs
+    name ``data/...``), not from the spec's own folder: a file given as a bare name next to the
+    spec is a common mistake, so the fix names that file when it exists.
+    """
+    from bayes_netlm.spec import PROJECT_ROOT
+
+    try:
+        check_table_path(path)
+    except InputError as error:
+        problems = [replace(p, where=f"{spec.path} {field}: {p.where}") for p in error.problems]
+        if path.exists():
+            return problems
+        beside = (
+            spec.path.parent / path.relative_to(PROJECT_ROOT)
+            if path.is_relative_to(PROJECT_ROOT)
+            else None
+        )
+        fix = (
+            f"relative paths in a run specification start at the project folder {PROJECT_ROOT}; "
+            "write the file's absolute path"
+        )
+        if beside is not None and beside.is_file():
+            fix += f": {beside} exists next to the spec"
+        return [replace(p, fix=fix) for p in problems]
+    return []
+
+
 def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
     """What the spec names elsewhere, checked before any work starts (standard library only).
 
-    The prior sets of ``[survival]`` and ``[sensitivity]`` must be in the catalogue, and the
-    patient file must exist with the columns the spec names (a CSV's header line is read; a
-    Parquet file is checked when it is read). These used to surface 40-50 s into a run.
+    The prior sets of ``[survival]`` and ``[sensitivity]`` must be in the catalogue, the patient
+    file must exist with the columns the spec names (a CSV's header line is read; a Parquet file
+    is checked when it is read), and so must the curve files of ``source = "curves"``. These used
+    to surface 14-50 s into a run.
 
     Raises
     ------
@@ -131,13 +162,15 @@ def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
         except InputError as error:
             problems += error.problems
     survival = spec.survival
+    if survival is not None and survival.source == "curves":
+        for e in survival.endpoints:
+            for key, path in (("curve", e.curve), ("at_risk", e.at_risk)):
+                if path is not None:
+                    problems += _file_problems(spec, f"[survival.endpoints.{e.name}] {key}", path)
     if survival is not None and survival.source == "patients" and survival.data is not None:
-        try:
-            columns = csv_columns(check_table_path(survival.data))
-        except InputError as error:
-            field = f"{spec.path} [survival] data"
-            problems += [replace(p, where=f"{field}: {p.where}") for p in error.problems]
-            columns = None
+        found = _file_problems(spec, "[survival] data", survival.data)
+        problems += found
+        columns = None if found else csv_columns(survival.data)
         wanted = [("[survival] group", survival.group)]
         wanted += [("[survival] match_on", c) for c in survival.match_on]
         for e in survival.endpoints:

@@ -310,3 +310,35 @@ def test_an_error_that_follows_a_stop_signal_is_the_interruption():
     # without a stop signal an error stays what it is
     with pytest.raises(ImportError), stoppable():
         raise ImportError("a real one")
+
+
+@pytest.mark.parametrize(
+    "spec_file, old, field",
+    [
+        ("run.toml", 'data = "data/synthetic_cohort.csv"', "[survival] data"),
+        (
+            "run_curves.toml",
+            'at_risk = "data/examples/synthetic_os_at_risk.csv"',
+            "[survival.endpoints.os] at_risk",
+        ),
+    ],
+)
+def test_a_table_named_beside_the_spec_is_answered_at_once_with_where_paths_start(
+    spec_file, old, field, tmp_path, capsys
+):
+    """Relative paths in a spec start at the project folder: a table given by its bare name next
+    to the spec was "file not found" (a curves file only 14 s into the run, without the spec's
+    field); now at once, naming the field, where paths start and the file next to the spec."""
+    text = (ROOT / "models" / spec_file).read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    source = ROOT / old.split('"')[1]
+    (tmp_path / "mine.csv").write_bytes(source.read_bytes())
+    spec = tmp_path / "mine.toml"
+    spec.write_text(text.replace(old, old.split("=")[0] + '= "mine.csv"'), encoding="utf-8")
+    out = tmp_path / "results"
+    assert main(["run", "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{spec} {field}: {ROOT / 'mine.csv'}: file not found" in err
+    assert f"start at the project folder {ROOT}" in err
+    assert f"{tmp_path / 'mine.csv'} exists next to the spec" in err
+    assert not out.exists() and "Traceback" not in err
