@@ -18,7 +18,7 @@ import numpy as np
 from bayes_netlm import cli_checks as checks
 from bayes_netlm.api._common import hr_prior, probability_name, rate_prior, with_thresholds
 from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.table_files import check_table_path, is_synthetic_cohort
+from bayes_netlm.evidence.table_files import check_table_path, is_bundled_synthetic
 from bayes_netlm.priors import load_prior_catalog
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
 def survival(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm survival``: the censored Weibull model with lifelines beside it."""
     path = check_table_path(args.data)  # before pandas, PyMC and lifelines load
-    synthetic = is_synthetic_cohort(path)
+    synthetic = is_bundled_synthetic(path)
     catalog = load_prior_catalog()
     name, prior, _ = hr_prior(args.prior, catalog, "--prior")
     requested = [c.strip() for c in args.covariates.split(",") if c.strip()]

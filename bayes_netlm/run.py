@@ -41,7 +41,7 @@ from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
 from bayes_netlm.reporting.outputs import results_folder, signals_deferred
 from bayes_netlm.spec import DEFAULT_SPEC, load_spec
-from bayes_netlm.spec_checks import check_run_inputs
+from bayes_netlm.spec_checks import check_run_inputs, synthetic_label
 
 __all__ = ["FITS_FAILED", "run_published"]
 
@@ -118,6 +118,9 @@ def run_published(
     study = load_published(spec.published)
     catalog = load_prior_catalog(spec.prior_sets)
     check_run_inputs(spec, catalog)
+    spec, note = synthetic_label(spec)
+    if note is not None:
+        print(f"bayes-netlm run: note: {note}", file=sys.stderr)
     with (
         results_folder(out) as folder,
         tempfile.TemporaryDirectory(prefix="bayes-netlm-claims-") as claims,

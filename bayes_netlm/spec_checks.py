@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bayes_netlm.errors import InputError, Problem
-from bayes_netlm.evidence.table_files import check_table_path, csv_columns
+from bayes_netlm.evidence.table_files import check_table_path, csv_columns, is_bundled_synthetic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,7 +19,13 @@ if TYPE_CHECKING:
     from bayes_netlm.priors import PriorCatalog
     from bayes_netlm.spec import RunSpec
 
-__all__ = ["SECTION_KEYS", "check_run_inputs", "fit_name_problems", "unknown_keys"]
+__all__ = [
+    "SECTION_KEYS",
+    "check_run_inputs",
+    "fit_name_problems",
+    "synthetic_label",
+    "unknown_keys",
+]
 
 
 #: the keys each section may hold ([sampler] is checked with its values)
@@ -192,3 +198,31 @@ def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
             ]
     if problems:
         raise InputError(problems)
+
+
+def synthetic_label(spec: RunSpec) -> tuple[RunSpec, str | None]:
+    """The spec labelled synthetic if it names bundled synthetic data; a note if wrongly so.
+
+    Every patient-level output says when it rests on synthetic data. ``[survival] synthetic``
+    declares it, but a spec copied without that line and pointed at the bundled cohort (or its
+    curves, found by their bytes wherever they were copied) must still say it; and a spec copied
+    with it and pointed at real patients would stamp their results "synthetic", so the note (for
+    standard error) asks to set ``synthetic = false``.
+    """
+    survival = spec.survival
+    if survival is None:
+        return spec, None
+    files = [survival.data] if survival.source == "patients" else []
+    files += [f for e in survival.endpoints for f in (e.curve, e.at_risk)]
+    named = [f for f in files if f is not None]
+    bundled = [f for f in named if is_bundled_synthetic(f)]
+    if bundled and not survival.synthetic:
+        return replace(spec, survival=replace(survival, synthetic=True)), None
+    if survival.synthetic and named and not bundled:
+        note = (
+            f"{spec.path} [survival] synthetic = true labels every patient-level output "
+            f"SYNTHETIC, but {named[0]} is not bundled synthetic data; if these are real "
+            "patients, set synthetic = false"
+        )
+        return spec, note
+    return spec, None

@@ -215,3 +215,41 @@ def test_calibration_search_finds_the_default_seeds() -> None:
     seeds = calibrate.search(evaluator, baseline, seeds, "pfs", 3000)
     assert seeds == DEFAULT_SEEDS
     assert evaluator.misses(draw_outcomes(baseline, seeds), tuple(PUBLISHED)) == []
+
+
+@pytest.mark.parametrize("spec_file", ["run.toml", "run_curves.toml"])
+def test_a_spec_on_bundled_synthetic_data_is_labelled_synthetic_without_the_flag(
+    spec_file: str, tmp_path: Path
+) -> None:
+    """The label came from ``synthetic = true`` alone: a copied spec without that line, on the
+    bundled cohort or its curves, labelled every output "patient" data."""
+    from bayes_netlm.spec import load_spec
+    from bayes_netlm.spec_checks import synthetic_label
+
+    text = (ROOT / "models" / spec_file).read_text(encoding="utf-8")
+    assert text.count("synthetic = true\n") == 1
+    path = tmp_path / spec_file
+    path.write_text(text.replace("synthetic = true\n", ""), encoding="utf-8")
+    spec = load_spec(path)
+    assert spec.survival is not None and not spec.survival.synthetic
+    labelled, note = synthetic_label(spec)
+    assert labelled.survival is not None and labelled.survival.synthetic and note is None
+    assert labelled.survival.data_kind == "synthetic"
+
+
+def test_a_spec_calling_real_data_synthetic_gets_a_note(tmp_path: Path) -> None:
+    """The reverse: ``synthetic = true`` kept in a spec pointed at other patients stamps them
+    "synthetic"; the run says so and how to fix it (the label itself is the user's call)."""
+    from bayes_netlm.spec import load_spec
+    from bayes_netlm.spec_checks import synthetic_label
+
+    other = tmp_path / "cohort.csv"
+    other.write_text(CSV.read_text(encoding="utf-8") + "\n")
+    text = (ROOT / "models" / "run.toml").read_text(encoding="utf-8")
+    path = tmp_path / "run.toml"
+    path.write_text(text.replace('"data/synthetic_cohort.csv"', f'"{other}"'), encoding="utf-8")
+    spec = load_spec(path)
+    labelled, note = synthetic_label(spec)
+    assert labelled is spec and labelled.survival is not None and labelled.survival.synthetic
+    assert note is not None
+    assert f"{other} is not bundled synthetic data" in note and "set synthetic = false" in note

@@ -17,12 +17,15 @@ __all__ = [
     "TABLE_SUFFIXES",
     "check_table_path",
     "csv_columns",
-    "is_synthetic_cohort",
+    "is_bundled_synthetic",
 ]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+_DATA = Path(__file__).resolve().parents[2] / "data"
 #: the bundled synthetic, illustrative cohort (not the study's patients)
-SYNTHETIC_COHORT = Path(__file__).resolve().parents[2] / "data" / "synthetic_cohort.csv"
+SYNTHETIC_COHORT = _DATA / "synthetic_cohort.csv"
+#: every bundled synthetic table: the cohort and the curves read off its Kaplan-Meier figures
+SYNTHETIC_TABLES = (SYNTHETIC_COHORT, *sorted((_DATA / "examples").glob("synthetic_*.csv")))
 
 
 def check_table_path(path: str | Path) -> Path:
@@ -71,9 +74,12 @@ def csv_columns(path: Path) -> list[str] | None:
         return None
 
 
-def is_synthetic_cohort(path: Path) -> bool:
-    """Whether ``path`` holds the bundled synthetic cohort (same bytes, wherever it was copied)."""
+def is_bundled_synthetic(path: Path) -> bool:
+    """Whether ``path`` holds a bundled synthetic table (same bytes, wherever it was copied)."""
     try:
-        return SYNTHETIC_COHORT.is_file() and filecmp.cmp(path, SYNTHETIC_COHORT, shallow=False)
+        return any(
+            bundled.is_file() and filecmp.cmp(path, bundled, shallow=False)
+            for bundled in SYNTHETIC_TABLES
+        )
     except OSError:
         return False
