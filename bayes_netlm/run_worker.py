@@ -61,8 +61,10 @@ def _survival_figures(
         )
         figures.save(
             f"weibull_hr_{fit.name}",
-            f"{fit.label}: posterior of the hazard ratio across prior sets",
-            plots.hr_posterior_figure(tree, fit.name, fit.label, clinical),
+            f"{fit.label}: posterior of the "
+            + ("hazard ratio" if fit.hr_name == "HR" else fit.hr_name)
+            + " across prior sets",
+            plots.hr_posterior_figure(tree, fit.name, fit.label, clinical, fit.hr_name),
         )
         if fit.group_shape:
             figures.save(

@@ -194,3 +194,19 @@ def test_rank_figure_limits_fits(hr_tree, tmp_path):
     assert len(titles) == 2 and all("log_hr" in t for t in titles)
     assert "Rank plot of log_hr" in figure.get_suptitle()
     _save(figure, tmp_path / "rank.png")
+
+
+def test_hr_posterior_figure_names_a_time_varying_hr_and_keeps_a_long_title_on_the_canvas(
+    hr_tree,
+):
+    """A group-shape Weibull fit's density is of the HR at the reference time: the axis and title
+    said "Hazard ratio", and its long label ran off the canvas (28-774 of 750 px)."""
+    label = "Hepatic progression-free survival, full cohort (SYNTHETIC cohort)"
+    figure = plots.hr_posterior_figure(hr_tree, "os_full", label, CLINICAL, "HR at 1 year")
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "HR at 1 year (cystic / solid); < 1 favours cystic"
+    assert ax.get_title() == f"{label}:\nposterior HR at 1 year"
+    assert_laid_out(figure)
+    plain = plots.hr_posterior_figure(hr_tree, "os_full", "Overall survival", CLINICAL)
+    assert plain.axes[0].get_title() == "Overall survival: posterior hazard ratio"
+    assert_laid_out(plain)

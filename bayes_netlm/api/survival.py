@@ -48,12 +48,20 @@ class WeibullResult(FitSummary):
         return self.fit.data
 
     def plot_posterior(self, title: str = "") -> Figure:
-        """Posterior density of the hazard ratio with the clinical thresholds marked."""
+        """Posterior density of the hazard ratio with the clinical thresholds marked.
+
+        With a group-specific shape the hazard ratio changes over time: the density is that of
+        the HR at the reference time, and the axis says so (e.g. "HR at 1 year").
+        """
         from bayes_netlm.reporting.plots import hr_posterior_figure
 
         assert self.fit is not None
         return hr_posterior_figure(
-            self._require_tree(), ENDPOINT, title or self.fit.label, self.clinical
+            self._require_tree(),
+            ENDPOINT,
+            title or self.fit.label,
+            self.clinical,
+            self.fit.hr_name,
         )
 
     def plot_survival(self, title: str = "") -> Figure:

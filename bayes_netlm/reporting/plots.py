@@ -23,7 +23,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
-from bayes_netlm.reporting.margins import LEFT, left_for_labels, set_margins
+from bayes_netlm.reporting.margins import LEFT, TOP, left_for_labels, set_margins, text_width
 
 __all__ = [
     "forest_figure",
@@ -152,7 +152,11 @@ def hr_reference_lines(ax: Axes, clinical: ClinicalThresholds, vertical: bool) -
 
 
 def hr_posterior_figure(
-    posterior: xr.DataTree, endpoint: str, label: str, clinical: ClinicalThresholds
+    posterior: xr.DataTree,
+    endpoint: str,
+    label: str,
+    clinical: ClinicalThresholds,
+    hr: str = "HR",
 ) -> Figure:
     """Posterior densities of the hazard ratio of one endpoint, one curve per prior set.
 
@@ -166,11 +170,15 @@ def hr_posterior_figure(
         Reader label used in the title.
     clinical : ClinicalThresholds
         Thresholds drawn as reference lines (important benefit, harm, equivalence range).
+    hr : str
+        What ``log_hr`` is the logarithm of: ``"HR"``, or e.g. ``"HR at 1 year"`` for a Weibull
+        fit with a group-specific shape, whose hazard ratio changes over time.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Log-scaled x-axis; the density is that of log HR (so areas match on the log axis).
+        Log-scaled x-axis; the density is that of log HR (so areas match on the log axis). A title
+        too wide for one line is set on two, with the top margin to hold them.
 
     Raises
     ------
@@ -188,7 +196,11 @@ def hr_posterior_figure(
     lower = min(float(np.quantile(pooled, 0.005)), float(thresholds.min())) - 0.1
     upper = max(float(np.quantile(pooled, 0.995)), float(thresholds.max())) + 0.1
 
+    title = f"{label}: posterior " + ("hazard ratio" if hr == "HR" else hr)
     figure, ax = _new_figure()
+    if text_width(title, "large") > figure.get_size_inches()[0] - 0.2:
+        title = title.replace(": posterior", ":\nposterior", 1)
+        set_margins(figure, left=LEFT, top=2 * TOP)
     ax.axvspan(lo_eq, hi_eq, color="0.85", label=f"Equivalence range {lo_eq:g}-{hi_eq:g}")
     for fit, values in draws.items():
         grid, density = _kde_curve(values, lower, upper)
@@ -197,9 +209,10 @@ def hr_posterior_figure(
     ratio_axis(ax)
     ax.set_xlim(np.exp(lower), np.exp(upper))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"{HR_XLABEL}; < 1 favours cystic")
+    xlabel = HR_XLABEL if hr == "HR" else HR_XLABEL.replace("Hazard ratio", hr)
+    ax.set_xlabel(f"{xlabel}; < 1 favours cystic")
     ax.set_ylabel(DENSITY_YLABEL)
-    ax.set_title(f"{label}: posterior hazard ratio")
+    ax.set_title(title)
     ax.legend(fontsize="small", loc="upper right")
     return figure
 
