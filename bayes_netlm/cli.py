@@ -1,6 +1,8 @@
-"""The ``bayes-netlm`` command: run, hr, rates, survival, sensitivity, reconstruct.
+"""The ``bayes-netlm`` command and its nine subcommands.
 
-``run`` is the whole re-analysis; the others re-analyse any study's numbers or files.
+``run`` is the whole re-analysis; hr, rates, survival, sensitivity and reconstruct re-analyse any
+study's numbers or files; calibrate and design simulate (calibration of the decision rules, a
+future study's assurance); page writes the interactive calculator.
 
 A thin layer over the Python API (:mod:`bayes_netlm.api`): the handlers in
 :mod:`bayes_netlm.cli_commands` call it, :mod:`bayes_netlm.cli_format` prints the result.
@@ -98,8 +100,9 @@ def _rates_parser(sub: Any) -> None:
     rates.add_argument(
         "--prior",
         default="beta:1,1",
-        help="beta:A,B on both rates, logor:MEAN,SD on the log OR, a set name (any case) or "
-        "rate:0.1-0.35@95%% (default: %(default)s)",
+        help="beta:A,B on both rates, logor:MEAN,SD on the log OR, a set name (any case), or a "
+        "statement: rate:0.1-0.35@95%% (Beta on both rates) or or:0.5-2@95%% (Normal on the "
+        "log OR) (default: %(default)s)",
     )
     rates.add_argument(
         "--threshold",

@@ -42,6 +42,7 @@ from bayes_netlm.reporting.report import render_report, sensitivity_section, sur
 from bayes_netlm.reporting.shape_plots import shape_probability_figure
 from bayes_netlm.run_design import design_part
 from bayes_netlm.spec import RunSpec
+from bayes_netlm.summaries import quantity_label
 
 if TYPE_CHECKING:
     from bayes_netlm.analyses.patients import SurvivalAnalysis
@@ -92,36 +93,38 @@ class _Figures:
                 self.paths[caption] = path
 
 
-#: posteriors to write: model name -> (posterior, data file(s), data SHA-256)
-Posteriors = dict[str, tuple[xr.DataTree, str, str]]
+#: posteriors to write: model name -> (posterior, data file(s), data SHA-256, what the data are)
+Posteriors = dict[str, tuple[xr.DataTree, str, str, str]]
 
 
 def _published_posteriors(analysis: PublishedAnalysis) -> Posteriors:
-    fits = {**analysis.hazard_ratios.posteriors, **analysis.rates.posteriors}
-    return {
-        name: (tree, str(analysis.study.path), analysis.study.sha256) for name, tree in fits.items()
-    }
+    shape = analysis.shape.posteriors if analysis.shape is not None else {}
+    fits = {**analysis.hazard_ratios.posteriors, **shape, **analysis.rates.posteriors}
+    study = analysis.study
+    return {name: (tree, str(study.path), study.sha256, "published") for name, tree in fits.items()}
 
 
 def _survival_posteriors(survival: SurvivalAnalysis) -> Posteriors:
     files = ", ".join(str(f) for f in survival.data_files)
     return {
-        name: (tree, files, survival.data_sha256)
+        name: (tree, files, survival.data_sha256, survival.spec.data_kind)
         for name, tree in survival.result.posteriors.items()
     }
 
 
 def _write_posteriors(folder: ResultsFolder, analysis: PublishedAnalysis, fits: Posteriors) -> None:
-    """Each posterior as netCDF, stamped with its data, spec, prior sets and seed."""
+    """Each posterior as netCDF, stamped with its data (and their kind), spec, priors and seed."""
     priors = {
         name: {"log_hr": str(s.log_hr), "rates": str(s.rates)}
         for name, s in analysis.catalog.sets.items()
     }
-    for name, (tree, data_file, data_sha256) in fits.items():
+    for name, (tree, data_file, data_sha256, kind) in fits.items():
         record = {
             "model": name,
             "data_file": data_file,
             "data_sha256": data_sha256,
+            # "synthetic" for the bundled illustrative cohort: not the study's patients
+            "data_kind": kind,
             "data": file_record(data_file),
             "spec_file": str(analysis.spec.path),
             "spec_sha256": analysis.spec.sha256,
@@ -223,6 +226,30 @@ def _reconstruction_outputs(
             reconstruction_figure(cohort, label),
         )
     extra.append(reconstruction_section(survival.curves, survival.pooled, labels))
+
+
+def _with_meaning(
+    table: pd.DataFrame, survival: SurvivalAnalysis | None, catalog: PriorCatalog
+) -> pd.DataFrame:
+    """The summaries with a last column ``meaning``: each quantity in words, as the report has it.
+
+    With a group-specific Weibull shape the hazard ratio changes over time, and that fit's
+    ``hr`` rows (and its P(HR ...) rows) are of the HR at the reference time: their meaning says
+    so ("HR at 1 year (cystic vs solid)") where the quantity's name (``hr``) does not.
+    """
+    hr_names = {f.name: f.hr_name for f in survival.fits} if survival is not None else {}
+    meaning = [
+        quantity_label(
+            quantity,
+            catalog.clinical,
+            hr_names.get(endpoint, "HR") if analysis == "weibull" else "HR",
+            str(label).split(",")[0].strip().lower(),
+        )
+        for analysis, endpoint, label, quantity in zip(
+            table["analysis"], table["endpoint"], table["label"], table["quantity"], strict=True
+        )
+    ]
+    return table.assign(meaning=meaning)
 
 
 def _sensitivity_tables(
@@ -328,7 +355,8 @@ def main_part(
         extra.append(design)
         progress("writing posteriors and the report")
         all_convergence = pd.concat(convergence, ignore_index=True)
-        folder.csv("tables/summaries.csv", pd.concat(tables, ignore_index=True))
+        summaries = pd.concat(tables, ignore_index=True)
+        folder.csv("tables/summaries.csv", _with_meaning(summaries, survival, catalog))
         folder.csv("tables/convergence.csv", all_convergence)
         if survival is not None:
             _write_posteriors(folder, analysis, _survival_posteriors(survival))

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from psense_reference import normal_log_likelihood, normal_log_prior, psense_fit
 from scipy import stats
 
 from bayes_netlm.errors import InputError
@@ -21,8 +22,8 @@ def summary_hr_fit(prior_mean, prior_sd, y, se, seed=20250101):
     log_hr = rng.normal(mean, precision**-0.5, size=(CHAINS, DRAWS))
     return (
         {"log_hr": log_hr},
-        ps.normal_log_prior(log_hr, prior_mean, prior_sd),
-        ps.normal_log_likelihood(log_hr, y, se),
+        normal_log_prior(log_hr, prior_mean, prior_sd),
+        normal_log_likelihood(log_hr, y, se),
     )
 
 
@@ -32,7 +33,7 @@ WEAK_LIKELIHOOD = (0.0, 0.2, -0.3, 5.0)
 
 
 def test_prior_data_conflict():
-    row = ps.psense_fit(*summary_hr_fit(*CONFLICT)).iloc[0]
+    row = psense_fit(*summary_hr_fit(*CONFLICT)).iloc[0]
     assert row["diagnosis"] == ps.DIAGNOSIS_CONFLICT == "potential prior-data conflict"
     assert row["prior_cjs"] >= ps.THRESHOLD
     assert row["likelihood_cjs"] >= ps.THRESHOLD
@@ -42,7 +43,7 @@ def test_prior_data_conflict():
 
 
 def test_data_dominate_no_issue():
-    row = ps.psense_fit(*summary_hr_fit(*DATA_DOMINATE)).iloc[0]
+    row = psense_fit(*summary_hr_fit(*DATA_DOMINATE)).iloc[0]
     assert row["prior_cjs"] < ps.THRESHOLD
     assert row["likelihood_cjs"] >= ps.THRESHOLD
     assert row["diagnosis"] == ps.DIAGNOSIS_OK == "✓"
@@ -50,7 +51,7 @@ def test_data_dominate_no_issue():
 
 
 def test_weak_likelihood_prior_dominates():
-    row = ps.psense_fit(*summary_hr_fit(*WEAK_LIKELIHOOD)).iloc[0]
+    row = psense_fit(*summary_hr_fit(*WEAK_LIKELIHOOD)).iloc[0]
     assert row["prior_cjs"] > ps.THRESHOLD > row["likelihood_cjs"]
     assert row["diagnosis"] == ps.DIAGNOSIS_STRONG_PRIOR
     assert row["reading"].startswith("the prior dominates")
@@ -60,7 +61,7 @@ def test_tidy_columns_and_shapes():
     draws, log_prior, log_lik = summary_hr_fit(*DATA_DOMINATE)
     # a second variable independent of log_prior and log_likelihood
     draws["sigma"] = np.abs(np.random.default_rng(1).normal(size=(CHAINS, DRAWS)))
-    df = ps.psense_fit(draws, log_prior, log_lik, labels={"sigma": "the noise scale"})
+    df = psense_fit(draws, log_prior, log_lik, labels={"sigma": "the noise scale"})
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == ["variable", "prior_cjs", "likelihood_cjs", "diagnosis", "reading"]
     assert list(df["variable"]) == ["log_hr", "sigma"]
@@ -73,23 +74,21 @@ def test_tidy_columns_and_shapes():
 
 def test_small_chain_draw_shapes_work():
     draws, log_prior, log_lik = summary_hr_fit(*CONFLICT)
-    df = ps.psense_fit(
-        {"log_hr": draws["log_hr"][:2, :300]}, log_prior[:2, :300], log_lik[:2, :300]
-    )
+    df = psense_fit({"log_hr": draws["log_hr"][:2, :300]}, log_prior[:2, :300], log_lik[:2, :300])
     assert df.shape == (1, 5)
 
 
 def test_potential_issue_log_message_is_dropped(caplog):
     with caplog.at_level(logging.WARNING):
-        ps.psense_fit(*summary_hr_fit(*CONFLICT))
+        psense_fit(*summary_hr_fit(*CONFLICT))
     assert not [r for r in caplog.records if "potential issues" in r.getMessage()]
 
 
 @pytest.mark.parametrize("round_to", [3, 10])
 def test_batched_fits_equal_arviz_psense_summary_one_fit_at_a_time(round_to):
     """The batch computes through ArviZ's array functions all at once; each fit must equal
-    ``arviz.psense_summary`` on that fit alone (``psense_fit``), with two variables per fit and a
-    flat-prior fit in the batch, to 10 decimals."""
+    ``arviz.psense_summary`` on that fit alone (``psense_reference.psense_fit``), with two
+    variables per fit and a flat-prior fit in the batch, to 10 decimals."""
     cases = {"conflict": CONFLICT, "data": DATA_DOMINATE, "weak": WEAK_LIKELIHOOD, "flat": None}
     fits = {}
     for label, case in cases.items():
@@ -114,7 +113,7 @@ def test_batched_fits_equal_arviz_psense_summary_one_fit_at_a_time(round_to):
     assert list(batched.columns) == ["fit", *ps.COLUMNS]
     assert list(batched["fit"]) == [label for label in cases for _ in range(2)]
     for label, fit in fits.items():
-        alone = ps.psense_fit(*fit, round_to=round_to)
+        alone = psense_fit(*fit, round_to=round_to)
         got = batched[batched["fit"] == label].drop(columns="fit").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, alone, check_exact=False, rtol=0, atol=1e-10)
     assert set(batched["diagnosis"]) == {
@@ -144,30 +143,28 @@ def test_batched_fits_reject_wrong_dims():
 def test_input_validation():
     draws, log_prior, log_lik = summary_hr_fit(*CONFLICT)
     with pytest.raises(InputError, match="shape"):
-        ps.psense_fit({"log_hr": draws["log_hr"].ravel()}, log_prior, log_lik)
+        psense_fit({"log_hr": draws["log_hr"].ravel()}, log_prior, log_lik)
     with pytest.raises(InputError, match="non-finite"):
-        ps.psense_fit(draws, np.full_like(log_prior, -np.inf), log_lik)
+        psense_fit(draws, np.full_like(log_prior, -np.inf), log_lik)
     with pytest.raises(InputError, match="no posterior"):
-        ps.psense_fit({}, log_prior, log_lik)
+        psense_fit({}, log_prior, log_lik)
 
 
 def test_closed_form_densities():
     x = np.array([[-0.5, 0.0], [0.3, 1.0]])
-    np.testing.assert_allclose(ps.normal_log_prior(x, 0.1, 0.7), stats.norm.logpdf(x, 0.1, 0.7))
-    np.testing.assert_allclose(
-        ps.normal_log_likelihood(x, -0.2, 0.4), stats.norm.logpdf(-0.2, x, 0.4)
-    )
+    np.testing.assert_allclose(normal_log_prior(x, 0.1, 0.7), stats.norm.logpdf(x, 0.1, 0.7))
+    np.testing.assert_allclose(normal_log_likelihood(x, -0.2, 0.4), stats.norm.logpdf(-0.2, x, 0.4))
     with pytest.raises(InputError):
-        ps.normal_log_prior(x, 0.0, 0.0)
+        normal_log_prior(x, 0.0, 0.0)
     with pytest.raises(InputError):
-        ps.normal_log_likelihood(x, 0.0, -1.0)
+        normal_log_likelihood(x, 0.0, -1.0)
 
 
 def test_flat_prior_reading_does_not_say_the_posterior_is_the_data_alone():
     # finding 5: 0/12 vs <2 % of 452 under Beta(1, 1) gives P(RD > 0) = 0.86, under Jeffreys
     # 0.72: a flat prior drives the answer although power-scaling cannot perturb it
     draws, log_prior, log_lik = summary_hr_fit(*DATA_DOMINATE)
-    row = ps.psense_fit(draws, np.zeros_like(log_prior), log_lik).iloc[0]
+    row = psense_fit(draws, np.zeros_like(log_prior), log_lik).iloc[0]
     assert row["diagnosis"] == "flat prior"
     assert "likelihood's" not in row["reading"] and "silent" in row["reading"]
     assert "Jeffreys" in row["reading"]

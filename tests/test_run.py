@@ -89,10 +89,27 @@ def test_run_writes_every_output(first_run):
     weibull = table[table.analysis == "weibull"]
     assert set(weibull.endpoint) == {"os_full", "os_matched", "pfs_full", "pfs_matched"}
     assert {"median_index", "rmst_difference", "survival_index_5"} <= set(weibull.quantity)
+    # the group-shape (PFS) fits' "hr" is the HR at the reference time: the meaning says so
+    hr_rows = weibull[weibull.quantity == "hr"].groupby("endpoint")["meaning"].unique()
+    assert {e: list(m) for e, m in hr_rows.items()} == {
+        "os_full": ["HR (cystic vs solid)"],
+        "os_matched": ["HR (cystic vs solid)"],
+        "pfs_full": ["HR at 1 year (cystic vs solid)"],
+        "pfs_matched": ["HR at 1 year (cystic vs solid)"],
+    }
+    assert table["meaning"].notna().all() and list(table.columns[-2:]) == ["data", "meaning"]
     frequentist = pd.read_csv(out / "tables" / "frequentist.csv")
     assert {"cox_hr", "logrank_p", "km_median"} <= set(frequentist.quantity)
     balance = pd.read_csv(out / "tables" / "balance.csv")
     assert set(balance.cohort) == {"full", "matched"}
+    # covariates matching left imbalanced are named in the report, as the balance table flags them
+    matched = balance[balance.cohort == "matched"]
+    left = list(matched.covariate[matched.imbalanced])
+    assert left  # the synthetic cohort's 12 cystic patients leave some (the warning is exercised)
+    html = (out / "report.html").read_text()
+    assert f"Matching left {len(left)} of {len(matched)} covariates imbalanced" in html
+    assert f"(|SMD| &gt; 0.1: {', '.join(left)})" in html
+    assert html.count("Still imbalanced after matching") == 2  # under os_matched, pfs_matched
     grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
     assert set(grid.analysis) == {"summary_hr", "weibull"}
     assert set(grid[grid.analysis == "weibull"].method) <= {"PSIS", "refit"}
@@ -106,7 +123,6 @@ def test_run_writes_every_output(first_run):
     psense = pd.read_csv(out / "tables" / "power_scaling.csv")
     assert set(psense.analysis) == {"summary_hr", "rates", "weibull"}
     assert len(psense) == 16 + 32 + 16  # every MCMC fit but the shape-marginalised check
-    html = (out / "report.html").read_text()
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
     assert "How much does the answer rest on the prior?" in html
@@ -137,10 +153,12 @@ def test_run_writes_every_output(first_run):
         assert image.shape[0] > 200 and image.shape[1] > 300, png.name
         # each figure is linked once: no two analyses share a file name
         assert html.count(f'src="figures/{png.name}"') == 1, png.name
-    for name in ("summary_hr", "rates_beta", "rates_logor", "weibull"):
+    for name in ("summary_hr", "summary_hr_weibull", "rates_beta", "rates_logor", "weibull"):
         tree = xr.open_datatree(out / "posteriors" / f"{name}.nc", engine="h5netcdf")
         for key in ("seed", "data_sha256", "prior_sets", "packages", "spec_sha256"):
             assert f"bayes_netlm_{key}" in tree.attrs
+        kind = "synthetic" if name == "weibull" else "published"
+        assert json.loads(tree.attrs["bayes_netlm_data_kind"]) == kind
         assert tree.attrs["bayes_netlm_seed"] == "7"
         # the sampler that drew the posterior, with its version
         library = "nutpie" if name == "weibull" else "numpyro"

@@ -7,7 +7,6 @@ probabilities. Methods that draw return a matplotlib Figure; the caller saves an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,8 +188,3 @@ class FitSummary:
             if name in tree.posterior.data_vars:
                 return name
         return str(next(iter(tree.posterior.data_vars)))
-
-
-def json_interval(estimate: Mapping[str, float]) -> dict[str, Any]:
-    """``{"median": m, "ci95": [lo, hi]}`` from :meth:`FitSummary.estimate`."""
-    return {"median": estimate["median"], "ci95": [estimate["lower"], estimate["upper"]]}

@@ -67,6 +67,15 @@ def _survival_tables(
     ]
 
 
+def _imbalanced_after_matching(balance: pd.DataFrame) -> tuple[list[str], int]:
+    """The covariates still imbalanced (|SMD| > 0.1) after matching, and how many were matched."""
+    if balance.empty:
+        return [], 0
+    matched = balance[balance["cohort"] == "matched"]
+    left = [str(c) for c in matched.loc[matched["imbalanced"].astype(bool), "covariate"]]
+    return left, len(matched)
+
+
 def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -> str:
     """The patient-level Weibull analysis, with the frequentist results on the same data beside."""
     spec = analysis.spec
@@ -106,6 +115,12 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
         out.append(f"<h3>{escape(fit.label)} <code>{escape(fit.name)}</code> ({shape})</h3>")
         notes = [n for n in fit.data.notes if n.startswith("matched cohort")]
         out += [f"<p>{escape(n)}</p>" for n in notes]
+        left, _ = _imbalanced_after_matching(analysis.balance)
+        if notes and left:
+            out.append(
+                '<p class="warning">Still imbalanced after matching (|SMD| &gt; 0.1): '
+                f"{escape(', '.join(left))}; see the covariate balance below.</p>"
+            )
         out += _survival_tables(fit, rows, spec.horizons, clinical)
         freq = analysis.frequentist[analysis.frequentist["endpoint"] == fit.name]
         freq_rows = [
@@ -139,13 +154,23 @@ def survival_section(analysis: SurvivalAnalysis, clinical: ClinicalThresholds) -
                 fixed(r.mean_index, 2),
                 fixed(r.mean_reference, 2),
                 fixed(r.smd, 3),
+                "IMBALANCED" if r.imbalanced else "",
             ],
         )
         for r in analysis.balance.itertuples()
     ]
     if balance:  # no matching (e.g. patients reconstructed from curves): no section
         out.append("<h3>Covariate balance before and after matching</h3>")
-        header = ["Cohort", "Covariate", "Mean cystic", "Mean solid", "SMD"]
+        left, matched = _imbalanced_after_matching(analysis.balance)
+        if left:
+            out.append(
+                f'<p class="warning"><b>Matching left {len(left)} of {matched} covariates '
+                f"imbalanced</b> (|SMD| &gt; 0.1: {escape(', '.join(left))}): the matched-cohort "
+                "fits still compare groups that differ in these, so they do not remove "
+                "confounding by them; with so few cystic patients the SMDs are themselves "
+                "uncertain.</p>"
+            )
+        header = ["Cohort", "Covariate", "Mean cystic", "Mean solid", "SMD", "|SMD| > 0.1"]
         out.append(html_table(header, balance))
     conv = analysis.result.convergence
     failed = int((~conv["converged"].astype(bool)).sum())

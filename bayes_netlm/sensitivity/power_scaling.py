@@ -1,4 +1,8 @@
-"""Power-scaling prior and likelihood sensitivity for the toolkit's MCMC fits.
+"""Power-scaling sensitivity: ArviZ's thresholds and diagnoses, and the plain-language reading.
+
+The sensitivities themselves are computed by :mod:`bayes_netlm.sensitivity.psense_batch`; this
+module holds what its table is made of: ArviZ's threshold, diagnosis rule and strings, the
+table's columns and the ``reading`` sentence.
 
 Kallioinen et al. (2024, *Stat Comput* 34:57, https://doi.org/10.1007/s11222-023-10366-5)
 perturb the posterior by raising the prior (or the likelihood) to a power ``alpha`` near 1 and
@@ -6,7 +10,7 @@ measure how far the posterior moves, with Pareto-smoothed importance weights (no
 (``arviz_stats.psense_summary``, arviz-stats 1.3.3) reports, per posterior variable, the
 *sensitivity*: the cumulative Jensen-Shannon (CJS) distance between the perturbed and the original
 posterior divided by ``|log2 alpha|`` (average of ``alpha = 0.99`` and ``1.01``). These are the
-``prior_cjs`` and ``likelihood_cjs`` columns here.
+``prior_cjs`` and ``likelihood_cjs`` columns of the table.
 
 Thresholds and diagnoses are ArviZ's own (``threshold=0.05``, the paper's value), verbatim:
 
@@ -20,29 +24,22 @@ distinguishes *the data dominate* (likelihood >= threshold) from *neither moves 
 parameter, with a weak likelihood).
 
 Only the log prior density of the parameters the prior sets change (log HR, log OR) needs to go
-in ``log_prior``: priors of other parameters are held fixed, which is exactly the question the
-prior sets ask. ``log_likelihood`` is the total log-likelihood per draw.
+in the per-draw log prior: priors of other parameters are held fixed, which is exactly the
+question the prior sets ask. The log-likelihood is the total log-likelihood per draw.
 
 Batched fits (posterior dims ``(chain, draw, fit)``) must be analysed one fit at a time
-(:func:`bayes_netlm.sensitivity.psense_batch.psense_fits`, tested against :func:`psense_fit`
-here): ArviZ sums the log prior and log-likelihood over every non-sample
-dimension, so one DataTree holding all fits would weight each fit's draws by the other fits'
-densities.
+(:func:`bayes_netlm.sensitivity.psense_batch.psense_fits`, tested against
+``arviz.psense_summary`` on each fit alone): ArviZ sums the log prior and log-likelihood over
+every non-sample dimension, so one DataTree holding all fits would weight each fit's draws by
+the other fits' densities.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
-import arviz as az
 import numpy as np
 import pandas as pd
-import xarray as xr
-from scipy import stats
-
-from bayes_netlm.errors import InputError, Problem
 
 __all__ = [
     "DIAGNOSIS_CONFLICT",
@@ -53,9 +50,6 @@ __all__ = [
     "SAMPLE_DIMS",
     "diagnosis",
     "flat_prior_rows",
-    "normal_log_likelihood",
-    "normal_log_prior",
-    "psense_fit",
     "table_rows",
 ]
 
@@ -70,103 +64,6 @@ COLUMNS = ["variable", "prior_cjs", "likelihood_cjs", "diagnosis", "reading"]
 SAMPLE_DIMS = ("chain", "draw")
 #: plain names of variables in the ``reading`` column
 DEFAULT_LABELS = {"log_hr": "log HR", "log_or": "log OR", "hr": "HR", "or": "OR"}
-_LOG_PRIOR_VAR = "log_prior"
-_LOG_LIKELIHOOD_VAR = "log_likelihood"
-
-
-def normal_log_prior(values: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    """Log density of a Normal(mean, sd) prior at each draw.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Posterior draws of the parameter, e.g. log HR, shape ``(chain, draw)``.
-    mean, sd : float
-        Prior mean and standard deviation on the same scale.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``log N(values | mean, sd)``, same shape as ``values``.
-
-    """
-    if not sd > 0:
-        raise InputError.single("prior sd", f"must be positive, got {sd}", "use sd > 0")
-    return np.asarray(stats.norm.logpdf(np.asarray(values, dtype=float), loc=mean, scale=sd))
-
-
-def normal_log_likelihood(values: np.ndarray, estimate: float, se: float) -> np.ndarray:
-    """Log-likelihood of a summary-level estimate, ``log N(estimate | values, se)``, per draw.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Posterior draws of the true effect, e.g. log HR, shape ``(chain, draw)``.
-    estimate : float
-        The observed estimate on the same scale (e.g. the published log HR).
-    se : float
-        Its standard error.
-
-    Returns
-    -------
-    numpy.ndarray
-        Log-likelihood per draw, same shape as ``values``.
-
-    """
-    if not se > 0:
-        raise InputError.single("standard error", f"must be positive, got {se}", "use se > 0")
-    return np.asarray(stats.norm.logpdf(estimate, loc=np.asarray(values, dtype=float), scale=se))
-
-
-def psense_fit(
-    draws: Mapping[str, np.ndarray],
-    log_prior: np.ndarray,
-    log_likelihood: np.ndarray,
-    *,
-    labels: Mapping[str, str] | None = None,
-    threshold: float = THRESHOLD,
-    round_to: int = 3,
-) -> pd.DataFrame:
-    """Power-scaling sensitivity of one fit, via ``arviz.psense_summary``.
-
-    Parameters
-    ----------
-    draws : mapping of str to numpy.ndarray
-        Posterior draws per variable, each of shape ``(chain, draw)``.
-    log_prior : numpy.ndarray
-        Log prior density per draw, shape ``(chain, draw)``, of the parameters the prior sets
-        change (see :func:`normal_log_prior`).
-    log_likelihood : numpy.ndarray
-        Total log-likelihood per draw, shape ``(chain, draw)``.
-    labels : mapping of str to str, optional
-        Plain names for the variables in ``reading`` (defaults: ``log_hr`` -> "log HR",
-        ``log_or`` -> "log OR"; otherwise the variable name).
-    threshold : float, default 0.05
-        Sensitivity threshold, ArviZ's default.
-    round_to : int, default 3
-        Decimals of the sensitivity columns (ArviZ rounds after diagnosing).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per variable: ``variable``, ``prior_cjs``, ``likelihood_cjs`` (ArviZ's
-        power-scaling sensitivities), ``diagnosis`` (ArviZ's string, verbatim) and ``reading``.
-
-    """
-    names = {**DEFAULT_LABELS, **(labels or {})}
-    tree = _build_tree(draws, log_prior, log_likelihood)  # validates shapes and values
-    if np.ptp(log_prior) < 1e-12:
-        return flat_prior_rows(list(draws))
-    with _quiet_psense_log():
-        raw = az.psense_summary(tree, threshold=threshold, round_to=round_to)
-    return table_rows(
-        [
-            (str(v), float(r["prior"]), float(r["likelihood"]), str(r["diagnosis"]))
-            for v, r in raw.iterrows()
-        ],
-        names,
-        threshold,
-    )
 
 
 def diagnosis(prior: float, likelihood: float, threshold: float) -> str:
@@ -228,42 +125,6 @@ def table_rows(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _build_tree(
-    draws: Mapping[str, np.ndarray], log_prior: np.ndarray, log_likelihood: np.ndarray
-) -> xr.DataTree:
-    """Validate the arrays and assemble the posterior / log_prior / log_likelihood DataTree."""
-    if not draws:
-        raise InputError.single("draws", "no posterior variables", "pass at least one variable")
-    arrays = {
-        **{f"draws[{name!r}]": np.asarray(v, dtype=float) for name, v in draws.items()},
-        "log_prior": np.asarray(log_prior, dtype=float),
-        "log_likelihood": np.asarray(log_likelihood, dtype=float),
-    }
-    shape = arrays["log_prior"].shape
-    problems = []
-    for where, arr in arrays.items():
-        if arr.ndim != 2:
-            problems.append(Problem(where, f"has shape {arr.shape}", "give shape (chain, draw)"))
-        elif arr.shape != shape:
-            problems.append(
-                Problem(where, f"has shape {arr.shape}, log_prior {shape}", "use one shape")
-            )
-        elif not np.all(np.isfinite(arr)):
-            problems.append(Problem(where, "has non-finite values", "check the draws/densities"))
-    if problems:
-        raise InputError(problems)
-    dims = SAMPLE_DIMS
-    return xr.DataTree.from_dict(
-        {
-            "posterior": xr.Dataset(
-                {name: (dims, np.asarray(v, dtype=float)) for name, v in draws.items()}
-            ),
-            "log_prior": xr.Dataset({_LOG_PRIOR_VAR: (dims, arrays["log_prior"])}),
-            "log_likelihood": xr.Dataset({_LOG_LIKELIHOOD_VAR: (dims, arrays["log_likelihood"])}),
-        }
-    )
-
-
 def _reading(diagnosis: str, likelihood: float, threshold: float, name: str) -> str:
     """One plain-language sentence for ArviZ's diagnosis of one variable."""
     if diagnosis == DIAGNOSIS_CONFLICT:
@@ -284,22 +145,3 @@ def _reading(diagnosis: str, likelihood: float, threshold: float, name: str) -> 
             " noticeably: it is not informed by this prior or these data"
         )
     raise RuntimeError(f"unknown ArviZ psense diagnosis {diagnosis!r}; update power_scaling.py")
-
-
-class _DropPotentialIssues(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("We detected potential issues")
-
-
-@contextmanager
-def _quiet_psense_log() -> Iterator[None]:
-    # psense_summary logs (logging, not warnings) a generic "We detected potential issues ..."
-    # pointer whenever a diagnosis starts with "potential". Our ``reading`` column states the
-    # issue per variable, so that one message is dropped; other log records pass through.
-    logger = logging.getLogger("arviz_stats.psense")
-    log_filter = _DropPotentialIssues()
-    logger.addFilter(log_filter)
-    try:
-        yield
-    finally:
-        logger.removeFilter(log_filter)

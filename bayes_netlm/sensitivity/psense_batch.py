@@ -1,8 +1,8 @@
 """Power-scaling sensitivity of a batch of fits in one pass of ArviZ's array functions.
 
-:func:`psense_fits` gives, for every fit of a ``(chain, draw, fit)`` batch, the table
-:func:`bayes_netlm.sensitivity.power_scaling.psense_fit` gives for that fit alone through
-``arviz.psense_summary`` (tested to 1e-10), without building one DataTree per fit: the steps of
+:func:`psense_fits` gives, for every fit of a ``(chain, draw, fit)`` batch, the sensitivities and
+diagnoses ``arviz.psense_summary`` gives for that fit alone (tested to 1e-10 against it, one fit
+at a time, in the tests), without building one DataTree per fit: the steps of
 ``arviz_stats.psense`` are applied through ArviZ's array functions, which loop over the fit
 dimension themselves. Fits with a flat prior get the flat-prior rows (power-scaling cannot
 perturb a constant).
@@ -53,14 +53,20 @@ def psense_fits(
         Per-draw log prior density and total log-likelihood, dims ``(chain, draw, fit)``.
     fit_dim : str, default "fit"
         Name of the batch dimension.
-    labels, threshold, round_to
-        As in :func:`~bayes_netlm.sensitivity.power_scaling.psense_fit`.
+    labels : mapping of str to str, optional
+        Plain names for the variables in ``reading`` (defaults: ``log_hr`` -> "log HR",
+        ``log_or`` -> "log OR", ``hr`` -> "HR", ``or`` -> "OR"; otherwise the variable name).
+    threshold : float, default 0.05
+        Sensitivity threshold, ArviZ's default.
+    round_to : int, default 3
+        Decimals of the sensitivity columns (rounded after diagnosing, as ArviZ does).
 
     Returns
     -------
     pandas.DataFrame
-        The rows of :func:`~bayes_netlm.sensitivity.power_scaling.psense_fit` for each fit,
-        with a leading ``fit`` column.
+        One row per fit and variable: ``fit``, ``variable``, ``prior_cjs``, ``likelihood_cjs``
+        (ArviZ's power-scaling sensitivities), ``diagnosis`` (ArviZ's string, verbatim, or
+        ``"flat prior"``) and ``reading``.
 
     """
     names = {**DEFAULT_LABELS, **(labels or {})}
