@@ -74,7 +74,9 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm hr``: a published hazard ratio under a prior (exact, with an MCMC check)."""
     checks.hr_conflicts(args)
     catalog = load_prior_catalog()
-    with_thresholds(catalog.clinical, hr_important=args.threshold)  # checked before the fit
+    with_thresholds(
+        catalog.clinical, hr_important=args.threshold, where="--threshold"
+    )  # checked before the fit
     name, prior, described = hr_prior(args.prior, catalog, "--prior")
     if args.shape is not None and args.shape_prior is not None:
         raise InputError.single("--shape", "give --shape or --shape-prior", "drop one")
@@ -154,7 +156,7 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
     from bayes_netlm.priors import BetaPrior
 
     catalog = load_prior_catalog()
-    with_thresholds(catalog.clinical, rd_important=args.threshold)
+    with_thresholds(catalog.clinical, rd_important=args.threshold, where="--threshold")
     name, prior = rate_prior(args.prior, catalog, "--prior")
     (index_name, index_text), (reference_name, reference_text) = args.index, args.reference
     index = parse_count_of(index_text, "--index")

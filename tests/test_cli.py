@@ -462,3 +462,22 @@ def test_reconstruct_warns_when_rebuilt_events_or_at_risk_differ_from_those_give
     assert "(50 given)" in out
     assert main([*args, "--out", str(tmp_path / "b.csv")]) == 0
     assert "WARNING" not in capsys.readouterr().out  # the example curves rebuild their at-risk
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["hr", "--hr", "0.5", "--ci", "0.25", "1", "--threshold", "1.5"],
+            "--threshold: 1.5 is not a hazard ratio below 1 (give e.g. 0.7)",
+        ),
+        (
+            ["rates", "--index", "a", "3/12", "--reference", "b", "98/452", "--threshold", "2"],
+            "--threshold: 2 is not a risk difference in (0, 1) (give 0.05)",
+        ),
+    ],
+)
+def test_a_bad_threshold_is_named_as_the_option_the_user_typed(argv, message, capsys):
+    """It was named ``threshold:`` (the API's keyword), not the ``--threshold`` typed."""
+    assert main([*argv, "--exact-only"]) == 2
+    assert message in capsys.readouterr().err

@@ -114,18 +114,22 @@ def with_thresholds(
     clinical: ClinicalThresholds,
     hr_important: float | None = None,
     rd_important: float | None = None,
+    where: str = "threshold",
 ) -> ClinicalThresholds:
-    """The clinical thresholds with the important HR or RD replaced (checked)."""
+    """The clinical thresholds with the important HR or RD replaced (checked).
+
+    ``where`` names the input in an error: the API's ``threshold``, the command's ``--threshold``.
+    """
     if hr_important is not None:
         if not 0 < hr_important < 1:
             raise InputError.single(
-                "threshold", f"{hr_important:g} is not a hazard ratio below 1", "give e.g. 0.7"
+                where, f"{hr_important:g} is not a hazard ratio below 1", "give e.g. 0.7"
             )
         clinical = replace(clinical, hr_important=hr_important)
     if rd_important is not None:
         if not 0 < rd_important < 1:
             raise InputError.single(
-                "threshold", f"{rd_important:g} is not a risk difference in (0, 1)", "give 0.05"
+                where, f"{rd_important:g} is not a risk difference in (0, 1)", "give 0.05"
             )
         clinical = replace(clinical, rd_important=rd_important)
     return clinical
