@@ -165,6 +165,11 @@ def test_run_writes_every_output(first_run):
         sampler = json.loads(tree.attrs["bayes_netlm_sampler"])
         assert sampler["inference_library"] == library and sampler["inference_library_version"]
     weibull_tree = xr.open_datatree(out / "posteriors" / "weibull.nc", engine="h5netcdf")
+    # the sampler's statistics beside the draws, fit by fit, as ArviZ's diagnostics read them
+    stats = weibull_tree["sample_stats"].to_dataset()
+    assert {"diverging", "energy", "step_size"} <= set(stats.data_vars)
+    assert list(stats["fit"].values) == list(weibull_tree["posterior"]["fit"].values)
+    assert stats["diverging"].sizes == weibull_tree["posterior"]["log_hr"].sizes
     assert "synthetic_cohort.csv" in weibull_tree.attrs["bayes_netlm_data_file"]
 
 

@@ -312,15 +312,16 @@ def fit_survival(
     Returns
     -------
     FitResult
-        Tidy rows (``analysis="weibull"``), convergence per fit, and one posterior ``weibull``
-        whose variables have a ``fit`` dimension labelled ``NAME|PRIOR``.
+        Tidy rows (``analysis="weibull"``), convergence per fit, and one DataTree ``weibull``
+        (``posterior`` and nutpie's ``sample_stats``) whose variables have a ``fit`` dimension
+        labelled ``NAME|PRIOR``.
 
     """
     if progress is None and max(f.data.time.size for f in fits) > PROGRESS_ROWS:
         progress = Progress(prefix="bayes-netlm survival")
     fitter = fitter or WeibullFitter.for_fits(fits, covariates, progress)
     rows: list[dict[str, object]] = []
-    trees, tables = [], []
+    trees, stats, tables = [], [], []
     pairs = [(f, p) for f in fits for p in priors.items()]
     for i, (fit, (prior_name, prior)) in enumerate(pairs):
         label = f"{fit.name}|{prior_name}"
@@ -334,6 +335,10 @@ def fit_survival(
         posterior = tree.posterior.to_dataset().expand_dims(fit=[label])
         posterior["hr"] = np.exp(posterior["log_hr"])
         trees.append(posterior)
+        sampled = tree.sample_stats.to_dataset()
+        # numbers only: the per-draw divergence message is text (empty but for divergences)
+        numeric = [name for name, v in sampled.data_vars.items() if v.dtype != object]
+        stats.append(sampled[numeric].expand_dims(fit=[label]))
         parameters = [p for p in PARAMETERS if p != "delta_log_k" or fit.group_shape]
         table = convergence_table(tree, parameters, label=label)
         tables.append(table)
@@ -351,8 +356,10 @@ def fit_survival(
             converged=bool(table["converged"].iloc[0]),
             paper_p=float("nan"),
         )
-    posterior = xr.concat(trees, dim="fit")
-    tree = xr.DataTree.from_dict({"posterior": posterior})
+    # sample statistics kept beside the draws (divergences, energy, tree depth), as ArviZ reads them
+    tree = xr.DataTree.from_dict(
+        {"posterior": xr.concat(trees, dim="fit"), "sample_stats": xr.concat(stats, dim="fit")}
+    )
     return FitResult(
         pd.DataFrame(rows, columns=TABLE_COLUMNS), pd.concat(tables), {"weibull": tree}
     )
