@@ -210,3 +210,13 @@ def test_hr_posterior_figure_names_a_time_varying_hr_and_keeps_a_long_title_on_t
     plain = plots.hr_posterior_figure(hr_tree, "os_full", "Overall survival", CLINICAL)
     assert plain.axes[0].get_title() == "Overall survival: posterior hazard ratio"
     assert_laid_out(plain)
+
+
+@pytest.mark.parametrize("words", range(4, 30, 2))
+def test_hr_posterior_titles_of_any_length_stay_on_the_canvas(hr_tree, words):
+    """Titles a little narrower than the canvas stayed on one line yet ran past its edge (the
+    title is centred on the axes, not the canvas); a label wider than the canvas is broken too."""
+    label = " ".join(["survival"] * words)
+    figure = plots.hr_posterior_figure(hr_tree, "os_full", label, CLINICAL, "HR at 1 year")
+    assert figure.axes[0].get_title().replace("\n", " ") == f"{label}: posterior HR at 1 year"
+    assert_laid_out(figure)
