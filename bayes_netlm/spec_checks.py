@@ -107,29 +107,26 @@ def _file_problems(spec: RunSpec, field: str, path: Path) -> list[Problem]:
     """Whether a table the spec names can be read; a missing file's fix says where paths start.
 
     Relative paths in a run specification are read from the project folder (the bundled specs
-    name ``data/...``), not from the spec's own folder: a file given as a bare name next to the
-    spec is a common mistake, so the fix names that file when it exists.
+    name ``data/...``), not from the spec's own folder: a file given by a path relative to the
+    spec is a common mistake, so the fix names that file when it exists there.
     """
+    import os
+
     from bayes_netlm.spec import PROJECT_ROOT
 
     try:
         check_table_path(path)
     except InputError as error:
         problems = [replace(p, where=f"{spec.path} {field}: {p.where}") for p in error.problems]
-        if path.exists():
-            return problems
-        beside = (
-            spec.path.parent / path.relative_to(PROJECT_ROOT)
-            if path.is_relative_to(PROJECT_ROOT)
-            else None
-        )
         fix = (
-            f"relative paths in a run specification start at the project folder {PROJECT_ROOT}; "
-            "write the file's absolute path"
+            f"check the path; relative paths in a run specification start at the project folder "
+            f"{PROJECT_ROOT}, not at the spec's folder"
         )
-        if beside is not None and beside.is_file():
-            fix += f": {beside} exists next to the spec"
-        return [replace(p, fix=fix) for p in problems]
+        # where the path would point if it were read from the spec's folder
+        beside = (spec.path.parent / os.path.relpath(path, PROJECT_ROOT)).resolve()
+        if beside.is_file():
+            fix += f" ({beside} exists: give its absolute path)"
+        return [replace(p, fix=fix) if p.what == "file not found" else p for p in problems]
     return []
 
 

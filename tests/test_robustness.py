@@ -339,6 +339,6 @@ def test_a_table_named_beside_the_spec_is_answered_at_once_with_where_paths_star
     assert main(["run", "--spec", str(spec), "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert f"{spec} {field}: {ROOT / 'mine.csv'}: file not found" in err
-    assert f"start at the project folder {ROOT}" in err
-    assert f"{tmp_path / 'mine.csv'} exists next to the spec" in err
+    assert f"start at the project folder {ROOT}, not at the spec's folder" in err
+    assert f"({(tmp_path / 'mine.csv').resolve()} exists: give its absolute path)" in err
     assert not out.exists() and "Traceback" not in err
