@@ -201,10 +201,11 @@ def synthetic_label(spec: RunSpec) -> tuple[RunSpec, str | None]:
     """The spec labelled synthetic if it names bundled synthetic data; a note if wrongly so.
 
     Every patient-level output says when it rests on synthetic data. ``[survival] synthetic``
-    declares it, but a spec copied without that line and pointed at the bundled cohort (or its
-    curves, found by their bytes wherever they were copied) must still say it; and a spec copied
-    with it and pointed at real patients would stamp their results "synthetic", so the note (for
-    standard error) asks to set ``synthetic = false``.
+    declares it, but a spec copied without that line (or with ``false``) and pointed at the
+    bundled cohort or its curves (found by their bytes wherever they were copied) must still say
+    it, and the note says why; a spec copied with it and pointed at real patients would stamp
+    their results "synthetic", so the note asks to set ``synthetic = false``. The note is for
+    standard error, or None when the spec and its tables agree.
     """
     survival = spec.survival
     if survival is None:
@@ -213,13 +214,21 @@ def synthetic_label(spec: RunSpec) -> tuple[RunSpec, str | None]:
     files += [f for e in survival.endpoints for f in (e.curve, e.at_risk)]
     named = [f for f in files if f is not None]
     bundled = [f for f in named if is_bundled_synthetic(f)]
+    others = [f for f in named if f not in bundled]
+    where = f"{spec.path} [survival]"
     if bundled and not survival.synthetic:
-        return replace(spec, survival=replace(survival, synthetic=True)), None
-    if survival.synthetic and named and not bundled:
         note = (
-            f"{spec.path} [survival] synthetic = true labels every patient-level output "
-            f"SYNTHETIC, but {named[0]} is not bundled synthetic data; if these are real "
-            "patients, set synthetic = false"
+            f"{where}: {bundled[0]} is the bundled synthetic data, so every patient-level output "
+            "is labelled SYNTHETIC although the spec does not say synthetic = true"
+        )
+        if others:
+            note += f" ({others[0]} is not bundled synthetic data)"
+        return replace(spec, survival=replace(survival, synthetic=True)), note
+    if survival.synthetic and others:
+        note = (
+            f"{where} synthetic = true labels every patient-level output SYNTHETIC, but "
+            f"{others[0]} is not bundled synthetic data; if these are real patients, set "
+            "synthetic = false"
         )
         return spec, note
     return spec, None

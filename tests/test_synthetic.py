@@ -233,8 +233,26 @@ def test_a_spec_on_bundled_synthetic_data_is_labelled_synthetic_without_the_flag
     spec = load_spec(path)
     assert spec.survival is not None and not spec.survival.synthetic
     labelled, note = synthetic_label(spec)
-    assert labelled.survival is not None and labelled.survival.synthetic and note is None
+    assert labelled.survival is not None and labelled.survival.synthetic
     assert labelled.survival.data_kind == "synthetic"
+    assert note is not None and "is the bundled synthetic data" in note
+
+
+def test_a_copy_of_the_bundled_cohort_elsewhere_is_recognised_by_its_bytes(tmp_path: Path) -> None:
+    """Copied under another name and folder, with synthetic = false, it is still labelled."""
+    from bayes_netlm.spec import load_spec
+    from bayes_netlm.spec_checks import synthetic_label
+
+    copy = tmp_path / "elsewhere" / "my_patients.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(CSV.read_bytes())
+    text = (ROOT / "models" / "run.toml").read_text(encoding="utf-8")
+    text = text.replace('"data/synthetic_cohort.csv"', f'"{copy}"')
+    path = tmp_path / "run.toml"
+    path.write_text(text.replace("synthetic = true", "synthetic = false"), encoding="utf-8")
+    labelled, note = synthetic_label(load_spec(path))
+    assert labelled.survival is not None and labelled.survival.synthetic
+    assert note is not None and f"{copy} is the bundled synthetic data" in note
 
 
 def test_a_spec_calling_real_data_synthetic_gets_a_note(tmp_path: Path) -> None:

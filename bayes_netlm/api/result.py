@@ -94,7 +94,7 @@ class FitSummary:
         return rows
 
     def summary(self, method: str | None = None) -> pd.DataFrame:
-        """The tidy summary table (the columns of ``tables/summaries.csv`` but ``data``).
+        """The tidy summary table (``tables/summaries.csv``'s columns but ``data``, ``meaning``).
 
         Parameters
         ----------
