@@ -17,7 +17,16 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
-__all__ = ["BOTTOM", "LEFT", "RIGHT", "SUPTITLE", "TOP", "left_for_labels", "set_margins"]
+__all__ = [
+    "BOTTOM",
+    "LEFT",
+    "RIGHT",
+    "SUPTITLE",
+    "TOP",
+    "left_for_labels",
+    "set_margins",
+    "title_lines",
+]
 
 #: inches left of the axes: numeric y tick labels (up to about five characters) and the y label
 LEFT = 0.8
@@ -79,3 +88,31 @@ def set_margins(
         wspace=wspace,
         hspace=hspace,
     )
+
+
+def title_lines(figure: Figure, head: str, tail: str) -> str:
+    """An axes title ``head tail`` on as few lines as fit over the axes, the top margin to match.
+
+    The title is centred on the axes (placed with the default left and right margins), so a
+    line may be as wide as twice the shorter distance from the axes' centre to the canvas's
+    edge. Too wide, ``tail`` takes a line of its own and ``head`` is broken between words.
+    """
+    width = figure.get_size_inches()[0]
+    centre = (LEFT + width - RIGHT) / 2
+    room = 2 * min(centre, width - centre) - 0.1
+
+    def fits(line: str) -> bool:
+        return text_width(line, "large") <= room
+
+    if fits(f"{head} {tail}"):
+        return f"{head} {tail}"
+    lines = [""]
+    for word in head.split():
+        candidate = f"{lines[-1]} {word}".strip()
+        if lines[-1] and not fits(candidate):
+            lines.append(word)
+        else:
+            lines[-1] = candidate
+    lines.append(tail)
+    set_margins(figure, left=LEFT, top=len(lines) * TOP)
+    return "\n".join(lines)

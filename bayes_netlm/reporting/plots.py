@@ -23,14 +23,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import ndimage
 
 from bayes_netlm.priors import ClinicalThresholds
-from bayes_netlm.reporting.margins import (
-    LEFT,
-    RIGHT,
-    TOP,
-    left_for_labels,
-    set_margins,
-    text_width,
-)
+from bayes_netlm.reporting.margins import LEFT, left_for_labels, set_margins, title_lines
 
 __all__ = [
     "forest_figure",
@@ -158,34 +151,6 @@ def hr_reference_lines(ax: Axes, clinical: ClinicalThresholds, vertical: bool) -
     )
 
 
-def _title_lines(figure: Figure, head: str, tail: str) -> str:
-    """An axes title ``head tail`` on as few lines as fit over the axes, the top margin to match.
-
-    The title is centred on the axes (:func:`_new_figure`'s margins), so a line may be as wide as
-    twice the shorter distance from the axes' centre to the canvas's edge. Too wide, ``tail``
-    takes a line of its own and ``head`` is broken between words.
-    """
-    width = figure.get_size_inches()[0]
-    centre = (LEFT + width - RIGHT) / 2
-    room = 2 * min(centre, width - centre) - 0.1
-
-    def fits(line: str) -> bool:
-        return text_width(line, "large") <= room
-
-    if fits(f"{head} {tail}"):
-        return f"{head} {tail}"
-    lines = [""]
-    for word in head.split():
-        candidate = f"{lines[-1]} {word}".strip()
-        if lines[-1] and not fits(candidate):
-            lines.append(word)
-        else:
-            lines[-1] = candidate
-    lines.append(tail)
-    set_margins(figure, left=LEFT, top=len(lines) * TOP)
-    return "\n".join(lines)
-
-
 def hr_posterior_figure(
     posterior: xr.DataTree,
     endpoint: str,
@@ -232,7 +197,7 @@ def hr_posterior_figure(
     upper = max(float(np.quantile(pooled, 0.995)), float(thresholds.max())) + 0.1
 
     figure, ax = _new_figure()
-    title = _title_lines(figure, f"{label}:", "posterior " + ("hazard ratio" if hr == "HR" else hr))
+    title = title_lines(figure, f"{label}:", "posterior " + ("hazard ratio" if hr == "HR" else hr))
     ax.axvspan(lo_eq, hi_eq, color="0.85", label=f"Equivalence range {lo_eq:g}-{hi_eq:g}")
     for fit, values in draws.items():
         grid, density = _kde_curve(values, lower, upper)
