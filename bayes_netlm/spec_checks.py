@@ -7,6 +7,7 @@ loaded, before ``run`` starts any work. Standard library only, so a mistake is a
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,21 @@ def fit_name_problems(spec: RunSpec) -> list[Problem]:
     ]
 
 
+def _tables(spec: RunSpec) -> list[tuple[str, Path]]:
+    """The tables the spec's patient-level part reads, each with the field that names it."""
+    survival = spec.survival
+    if survival is None:
+        return []
+    if survival.source == "patients":
+        return [("[survival] data", survival.data)] if survival.data is not None else []
+    return [
+        (f"[survival.endpoints.{e.name}] {key}", path)
+        for e in survival.endpoints
+        for key, path in (("curve", e.curve), ("at_risk", e.at_risk))
+        if path is not None
+    ]
+
+
 def _file_problems(spec: RunSpec, field: str, path: Path) -> list[Problem]:
     """Whether a table the spec names can be read; a missing file's fix says where paths start.
 
@@ -110,8 +126,6 @@ def _file_problems(spec: RunSpec, field: str, path: Path) -> list[Problem]:
     name ``data/...``), not from the spec's own folder: a file given by a path relative to the
     spec is a common mistake, so the fix names that file when it exists there.
     """
-    import os
-
     from bayes_netlm.spec import PROJECT_ROOT
 
     try:
@@ -165,15 +179,10 @@ def check_run_inputs(spec: RunSpec, catalog: PriorCatalog) -> None:
         except InputError as error:
             problems += error.problems
     survival = spec.survival
-    if survival is not None and survival.source == "curves":
-        for e in survival.endpoints:
-            for key, path in (("curve", e.curve), ("at_risk", e.at_risk)):
-                if path is not None:
-                    problems += _file_problems(spec, f"[survival.endpoints.{e.name}] {key}", path)
+    found = {field: _file_problems(spec, field, path) for field, path in _tables(spec)}
+    problems += [p for listed in found.values() for p in listed]
     if survival is not None and survival.source == "patients" and survival.data is not None:
-        found = _file_problems(spec, "[survival] data", survival.data)
-        problems += found
-        columns = None if found else csv_columns(survival.data)
+        columns = None if found["[survival] data"] else csv_columns(survival.data)
         wanted = [("[survival] group", survival.group)]
         wanted += [("[survival] match_on", c) for c in survival.match_on]
         for e in survival.endpoints:
@@ -210,9 +219,7 @@ def synthetic_label(spec: RunSpec) -> tuple[RunSpec, str | None]:
     survival = spec.survival
     if survival is None:
         return spec, None
-    files = [survival.data] if survival.source == "patients" else []
-    files += [f for e in survival.endpoints for f in (e.curve, e.at_risk)]
-    named = [f for f in files if f is not None]
+    named = [path for _, path in _tables(spec)]
     bundled = [f for f in named if is_bundled_synthetic(f)]
     others = [f for f in named if f not in bundled]
     where = f"{spec.path} [survival]"
