@@ -108,6 +108,7 @@ class Reanalysis:
     def to_netcdf(self, folder: str | Path) -> list[Path]:
         """Write every DataTree, with its provenance, to ``folder/NAME.nc``; returns the paths."""
         from bayes_netlm.api.result import as_numpy
+        from bayes_netlm.reporting.outputs import write_netcdf
         from bayes_netlm.reporting.provenance import stamp
 
         folder = Path(folder)
@@ -115,7 +116,7 @@ class Reanalysis:
         paths = []
         for name, tree in self.trees.items():
             path = folder / f"{name}.nc"
-            stamp(as_numpy(tree), self.provenance(name)).to_netcdf(path, engine="h5netcdf")
+            write_netcdf(stamp(as_numpy(tree), self.provenance(name)), path)
             paths.append(path)
         return paths
 

@@ -156,7 +156,9 @@ class FitSummary:
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the DataTree (with provenance) to a netCDF file and return its path."""
         path = Path(path)
-        self._require_tree().to_netcdf(path, engine="h5netcdf")
+        from bayes_netlm.reporting.outputs import write_netcdf
+
+        write_netcdf(self._require_tree(), path)
         return path
 
     def plot_trace(self, var_names: list[str] | None = None) -> Figure:

@@ -87,8 +87,18 @@ class ResultsFolder:
         self.path(relative).write_bytes(content)
 
     def netcdf(self, relative: str, tree: xr.DataTree) -> None:
-        """Save a posterior DataTree as netCDF (h5netcdf engine)."""
-        tree.to_netcdf(self.path(relative), engine="h5netcdf")
+        """Save a posterior DataTree as netCDF (:func:`write_netcdf`)."""
+        write_netcdf(tree, self.path(relative))
+
+
+def write_netcdf(tree: xr.DataTree, path: Path) -> None:
+    """Save a DataTree as a netCDF-4 file, written by the netCDF C library (``netCDF4``).
+
+    h5netcdf writes the same file (any netCDF-4 reader, h5netcdf included, opens either) but
+    spends about 7 ms on each variable's dimension scales in Python: the run's five posteriors
+    (144 variables) took 1.05 s with h5netcdf and 0.15 s with netCDF4.
+    """
+    tree.to_netcdf(path, engine="netcdf4")
 
 
 def _check_replaceable(out: Path) -> None:
