@@ -1,7 +1,7 @@
 """The run specification (``models/run.toml``): data, models, prior sets, sampler settings.
 
-The whole file is checked before any work, every problem listed at once; the sampler module (and
-with it PyMC) is imported only once the specification is known to be valid.
+The whole file is checked before any work, every problem listed at once. Reading it imports no
+NumPy, pandas or PyMC.
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bayes_netlm.errors import InputError, Problem
+from bayes_netlm.modeling.sampler_settings import SamplerSettings
 from bayes_netlm.priors import check_normal
 from bayes_netlm.spec_checks import fit_name_problems, unknown_keys
 from bayes_netlm.tomlfile import read_toml
-
-if TYPE_CHECKING:
-    from bayes_netlm.modeling.sampling import SamplerSettings
 
 __all__ = ["PROJECT_ROOT", "RunSpec", "load_spec"]
 
@@ -185,9 +183,7 @@ class RunSpec:
 
     @property
     def sampler(self) -> SamplerSettings:
-        """The NUTS settings (imports the sampler module, and so PyMC, on first use)."""
-        from bayes_netlm.modeling.sampling import SamplerSettings
-
+        """The NUTS settings."""
         return SamplerSettings(**dict(self.sampler_values))
 
 

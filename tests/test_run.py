@@ -295,3 +295,24 @@ def test_report_page_reweights_like_the_runs_psis_grid(first_run, tmp_path):
             assert shown(page, card, "khat") == pytest.approx(row.khat, abs=1e-3)
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         assert not errors and not blocked
+
+
+def test_the_second_process_gets_its_settings_before_numpy_or_pandas_load():
+    """``run`` builds the sampler settings it hands the survival process before starting it."""
+    code = (
+        "import sys\n"
+        "from dataclasses import replace\n"
+        "from bayes_netlm.spec import DEFAULT_SPEC, load_spec\n"
+        "settings = replace(load_spec(DEFAULT_SPEC).sampler, cores=1)\n"
+        "heavy = [m for m in ('pandas', 'pymc') if m in sys.modules]\n"
+        "print(settings.draws, settings.cores, heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "1000 1 []"

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from bayes_netlm.modeling.sampler_settings import SamplerSettings
 
 # PyMC, PyTensor, nutpie and ArviZ are imported where they are used, so that modules built on this
 # one (and the command line's input checks) load in well under a second.
@@ -40,17 +41,6 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 #: seconds between progress lines of a long fit
 REPORT_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """NUTS settings; ``cores=2`` because PyMC would count this machine as one core."""
-
-    draws: int = 1000
-    tune: int = 1000
-    chains: int = 4
-    cores: int = 2
-    target_accept: float = 0.9
 
 
 class CompiledModel:
