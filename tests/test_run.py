@@ -297,7 +297,7 @@ def test_report_page_reweights_like_the_runs_psis_grid(first_run, tmp_path):
         assert not errors and not blocked
 
 
-def test_the_second_process_gets_its_settings_before_numpy_or_pandas_load():
+def test_the_second_process_gets_its_settings_before_pandas_or_pymc_load():
     """``run`` builds the sampler settings it hands the survival process before starting it."""
     code = (
         "import sys\n"
