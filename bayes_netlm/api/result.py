@@ -155,9 +155,9 @@ class FitSummary:
 
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the DataTree (with provenance) to a netCDF file and return its path."""
-        path = Path(path)
         from bayes_netlm.reporting.outputs import write_netcdf
 
+        path = Path(path)
         write_netcdf(self._require_tree(), path)
         return path
 

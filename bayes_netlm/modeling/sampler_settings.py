@@ -1,4 +1,4 @@
-"""NUTS settings, in a module of their own so that reading a run specification imports no NumPy.
+"""NUTS settings, in a module of their own that imports neither NumPy nor pandas.
 
 ``bayes-netlm run`` builds these settings before it starts its second process; importing them
 with :mod:`bayes_netlm.modeling.sampling` (NumPy, pandas) delayed that start by about 0.3 s.
