@@ -3,11 +3,10 @@
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fresh_python import run_python
 
 from bayes_netlm.cli import main
 from bayes_netlm.cli_checks import json_text
@@ -163,14 +162,7 @@ def test_rejected_input_never_imports_the_heavy_libraries(tmp_path):
         "print(codes, heavy)\n"
     )
     (tmp_path / "f").write_text("a file")
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    result = run_python(code, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0] []"
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fresh_python import run_python
 
 from bayes_netlm.errors import InputError
 from bayes_netlm.reporting.outputs import MARKER, STAGING_MARKER, DiskFull, results_folder
@@ -183,13 +184,7 @@ try:
 except Interrupted as stop:
     print("stopped", stop.status)
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-    )
+    result = run_python(code, timeout=60)
     assert result.stdout.split("\n")[:2] == ["swallowed", "stopped 143"], result.stderr
     assert result.stderr == ""
 
@@ -209,13 +204,7 @@ cli._command_run = full
 atexit.register(lambda: print("finalised"))
 sys.exit(cli.main(["run"]))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-    )
+    result = run_python(code, timeout=60)
     assert result.returncode == 2
     assert result.stderr == "bayes-netlm run: error: results: the disk filled up (free space)\n"
     assert "finalised" not in result.stdout

@@ -11,6 +11,7 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 import xarray as xr
+from fresh_python import run_python
 
 from bayes_netlm.cli import main
 from bayes_netlm.reporting import plots
@@ -307,12 +308,6 @@ def test_the_second_process_gets_its_settings_before_pandas_or_pymc_load():
         "heavy = [m for m in ('pandas', 'pymc') if m in sys.modules]\n"
         "print(settings.draws, settings.cores, heavy)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+    result = run_python(code, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "1000 1 []"
