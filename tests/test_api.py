@@ -187,6 +187,22 @@ def test_weibull_ph_recovers_the_hazard_ratio_and_matches_cox(tmp_path):
     assert set(sens.grid["method"]) <= {"PSIS", "refit"} and not sens.power_scaling.empty
 
 
+def test_prior_sensitivity_of_a_covariate_adjusted_weibull_fit():
+    # regression: power-scaling an adjusted fit stopped with an xarray traceback (the covariate
+    # dimension) and its likelihood left out the covariates' term (tests/test_psense_weibull.py)
+    frame = _exponential_cohort()
+    frame["age"] = np.random.default_rng(5).normal(60.0, 10.0, len(frame)).round()
+    fit = bn.WeibullPH(prior="vague", **SMALL).fit(
+        frame, duration_col="t", event_col="e", group_col="g", index_level="cystic",
+        covariates=["age"], seed=3, lifelines=False,
+    )  # fmt: skip
+    assert "gamma" in fit.posterior
+    sens = bn.prior_sensitivity(fit, [1.0], [0.5])
+    assert len(sens.power_scaling) == 1
+    assert sens.power_scaling["diagnosis"].iloc[0] in {"✓", "potential prior-data conflict"}
+    assert np.isfinite(sens.power_scaling[["prior_cjs", "likelihood_cjs"]].to_numpy()).all()
+
+
 def _figure(tmp_path):
     # ten patients per arm, no censoring: KM drops by 0.1 at t = 1..10 (arm a) / 2..20 (arm b)
     rows, risk = [], []

@@ -16,9 +16,10 @@ import pandas as pd
 import xarray as xr
 from scipy import special, stats
 
+from bayes_netlm.evidence.collapse import collapse
 from bayes_netlm.evidence.published import RateEvidence
 from bayes_netlm.modeling.hazard_ratio import HazardRatioEvidence
-from bayes_netlm.modeling.weibull import SurvivalFit
+from bayes_netlm.modeling.weibull import SurvivalFit, model_data
 from bayes_netlm.priors import BetaPrior, NormalPrior, RatePrior
 from bayes_netlm.sensitivity.psense_batch import psense_fits
 
@@ -32,7 +33,7 @@ def _psense(posterior: xr.Dataset, variable: str, densities: Densities) -> pd.Da
     log_prior, log_likelihood = [], []
     for label in posterior["fit"].values:
         endpoint, prior_name = str(label).split("|", 1)
-        fit = posterior.sel(fit=label).transpose("chain", "draw")
+        fit = posterior.sel(fit=label).transpose("chain", "draw", ...)
         prior_values, likelihood_values = densities(endpoint, prior_name, fit)
         log_prior.append(xr.DataArray(prior_values, dims=("chain", "draw")))
         log_likelihood.append(xr.DataArray(likelihood_values, dims=("chain", "draw")))
@@ -105,19 +106,38 @@ def rates_psense(
     return pd.concat(frames, ignore_index=True)
 
 
-def _weibull_loglik(fit: xr.Dataset, survival: SurvivalFit) -> np.ndarray:
-    """Weighted censored Weibull log-likelihood per draw; the group's coefficient is ``beta``."""
-    data = survival.data
-    log_lambda0 = fit["log_lambda0"].values[..., None]
-    log_k = fit["log_k"].values[..., None]
-    if survival.group_shape:
-        log_k = log_k + fit["delta_log_k"].values[..., None] * data.index
-    eta = fit["beta"].values[..., None] * data.index
-    z = np.log(data.time) - log_lambda0
-    k = np.exp(log_k)
-    log_hazard = log_k - log_lambda0 + (k - 1) * z + eta
-    row = data.event * log_hazard - np.exp(k * z + eta)
-    return np.sum(data.weights * row, axis=-1)
+def _weibull_loglik(fit: xr.Dataset, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Weighted censored Weibull log-likelihood per draw of the data the model was given.
+
+    ``values`` are the model's inputs (:func:`~bayes_netlm.modeling.weibull.model_data`): the
+    collapsed rows with their weights and, with covariates, the standardised design, whose term
+    ``design @ gamma`` joins the linear predictor. Within each group the shape is one number per
+    draw, so the terms linear in the events are summed over rows once and each row costs one
+    exponential per draw.
+    """
+    log_lambda0, log_k = fit["log_lambda0"].values, fit["log_k"].values
+    delta = fit["delta_log_k"].values * values["group_shape"]
+    beta = fit["beta"].values
+    covariates = "design" in values
+    x_gamma = fit["gamma"].values @ values["design"].T if covariates else None
+    weighted_events = values["weight"] * values["event"]
+    total = np.zeros_like(log_lambda0)
+    for group in (0.0, 1.0):
+        rows = values["group"] == group
+        log_time, weight = values["log_time"][rows], values["weight"][rows]
+        log_k_group = log_k + delta * group
+        k = np.exp(log_k_group)
+        eta = beta * group
+        exponent = k[..., None] * (log_time - log_lambda0[..., None]) + eta[..., None]
+        events = weighted_events[rows]
+        total += np.sum(events) * (log_k_group - k * log_lambda0 + eta) + (k - 1) * (
+            events @ log_time
+        )
+        if x_gamma is not None:
+            exponent += x_gamma[..., rows]
+            total += x_gamma[..., rows] @ events
+        total -= np.exp(exponent) @ weight
+    return total
 
 
 def weibull_psense(
@@ -125,13 +145,18 @@ def weibull_psense(
 ) -> pd.DataFrame:
     """Power-scaling diagnostics of every Weibull fit.
 
-    The prior scaled is the one on ``log_hr``, the log HR at each fit's reference time.
+    The prior scaled is the one on ``log_hr``, the log HR at each fit's reference time. The
+    likelihood is that of the model's own inputs, covariates included.
     """
     by_name = {f.name: f for f in fits}
+    covariates = [str(c) for c in posterior["covariate"].values] if "gamma" in posterior else []
+    collapsed = {f.name: collapse(f.data) for f in fits}
 
     def densities(endpoint: str, prior_name: str, fit: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
         prior = priors[prior_name]
+        rows = collapsed[endpoint]
+        values = model_data(by_name[endpoint], prior, rows.counts.size, covariates, rows)
         log_prior = stats.norm.logpdf(fit["log_hr"].values, prior.mean, prior.sd)
-        return log_prior, _weibull_loglik(fit, by_name[endpoint])
+        return log_prior, _weibull_loglik(fit, values)
 
     return _psense(posterior, "log_hr", densities)
