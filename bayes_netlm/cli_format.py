@@ -77,14 +77,22 @@ def format_survival(result: dict[str, Any]) -> str:
         f"HR = hazard({data['index']}) / hazard({data['reference']}); time unit: {unit}"
         f"{converted}"
     )
+    covariates = data.get("covariates") or []
+    at = " at the covariates' means" if covariates else ""
+    if covariates:
+        lines.append(
+            f"adjusted for: {', '.join(covariates)}: the HR and the Cox HR are adjusted; medians "
+            "and RMST are those of a patient at the covariates' means; Kaplan-Meier and log-rank "
+            "are unadjusted"
+        )
     lines.append(f"prior: {result['prior']}    method: {result['method']}")
     lines.append(_interval(result["estimate"]["measure"], result["estimate"]))
     lines += _probability_lines(result["probabilities"])
     for group, block in result["medians"].items():
-        lines.append(_interval(f"median survival, {group} ({unit})", block))
+        lines.append(_interval(f"median survival, {group}{at} ({unit})", block))
     lines.append(
         _interval(
-            f"RMST difference, {data['index']} - {data['reference']} ({unit})",
+            f"RMST difference, {data['index']} - {data['reference']}{at} ({unit})",
             result["rmst_difference"],
         )
     )
@@ -97,7 +105,8 @@ def format_survival(result: dict[str, Any]) -> str:
         )
     lines.append(f"  log-rank p = {freq['logrank_p']:.4g}")
     lo, hi = freq["cox_ci95"]
-    lines.append(f"  Cox HR {freq['cox_hr']:.3f} (95 % CI {lo:.3f} to {hi:.3f})")
+    adjusted = " (adjusted)" if covariates else ""
+    lines.append(f"  Cox HR{adjusted} {freq['cox_hr']:.3f} (95 % CI {lo:.3f} to {hi:.3f})")
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines)
 

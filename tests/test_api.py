@@ -197,6 +197,11 @@ def test_prior_sensitivity_of_a_covariate_adjusted_weibull_fit():
         covariates=["age"], seed=3, lifelines=False,
     )  # fmt: skip
     assert "gamma" in fit.posterior
+    assert json.loads(fit.idata.attrs["bayes_netlm_covariates"]) == ["age"]
+    figure = fit.plot_survival()
+    assert "at the covariates' means" in " ".join(t.get_text() for t in figure.texts) + " ".join(
+        ax.get_title() for ax in figure.axes
+    )
     sens = bn.prior_sensitivity(fit, [1.0], [0.5])
     assert len(sens.power_scaling) == 1
     assert sens.power_scaling["diagnosis"].iloc[0] in {"✓", "potential prior-data conflict"}

@@ -61,6 +61,12 @@ def test_survival_json_on_the_synthetic_cohort():
     for words in ("Kaplan-Meier median, cystic", "log-rank p =", "Cox HR", "RMST difference"):
         assert words in text
     assert "time unit: years" in text
+    # what is adjusted and what is not (the text did not mention the covariates)
+    assert "adjusted for: age, primary_pancreas: the HR and the Cox HR are adjusted" in text
+    assert "median survival, cystic at the covariates' means (years)" in text
+    assert "Kaplan-Meier and log-rank are unadjusted" in text and "Cox HR (adjusted)" in text
+    unadjusted = format_survival({**out, "data": {**out["data"], "covariates": []}})
+    assert "adjusted" not in unadjusted and "covariates' means" not in unadjusted
     # the bundled cohort is synthetic, and the output says so (it said nothing)
     assert out["data"]["synthetic"] is True
     assert text.startswith("SYNTHETIC, ILLUSTRATIVE DATA")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -108,6 +109,26 @@ def test_replicated_medians_match_weibull(group_shape: bool) -> None:
     index = data.index == 1
     assert np.median(times[:, ~index]) == pytest.approx(median_reference, rel=0.02)
     assert np.median(times[:, index]) == pytest.approx(median_index, rel=0.02)
+
+
+def test_replicates_of_an_adjusted_fit_follow_each_patients_covariates() -> None:
+    # regression: the replicates left out design @ gamma, so a correctly specified adjusted model
+    # looked misfitted. Age 40 or 80 (mean 60, SD 20) standardises to -1 or +1 exactly.
+    lambda0, k, log_hr, gamma = 2.0, 1.3, -0.5, 0.8
+    data = _all_events(200)
+    age = np.tile([40.0, 80.0], 200)
+    data = replace(data, covariates=pd.DataFrame({"age": age}))
+    posterior = _posterior(math.log(lambda0), math.log(k), 0.0, log_hr, sd=1e-6)
+    draws = np.full((2, 100, 1), gamma)
+    posterior["gamma"] = xr.DataArray(draws, dims=("chain", "draw", "covariate"))
+    posterior = posterior.assign_coords(covariate=["age"])
+    times, _ = posterior_predictive_times(posterior, data, False, 200, seed=2)
+    for group in (0, 1):
+        for x in (-1.0, 1.0):
+            members = (data.index == group) & (age == 60.0 + 20.0 * x)
+            eta = log_hr * group + gamma * x
+            median = lambda0 * (math.log(2) * math.exp(-eta)) ** (1 / k)
+            assert np.median(times[:, members]) == pytest.approx(median, rel=0.03)
 
 
 def test_replicates_reproducible_and_censored_like_the_data() -> None:

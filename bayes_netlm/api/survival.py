@@ -65,7 +65,12 @@ class WeibullResult(FitSummary):
         )
 
     def plot_survival(self, title: str = "") -> Figure:
-        """Posterior S(t) per group (median, 95 % band) over the Kaplan-Meier curves."""
+        """Posterior S(t) per group (median, 95 % band) over the Kaplan-Meier curves.
+
+        In a fit adjusted for covariates the curves are those of a patient at the covariates'
+        means (the default title says so), while Kaplan-Meier averages over the patients: the
+        two need not agree even when the model fits.
+        """
         import numpy as np
 
         from bayes_netlm.analyses.frequentist import kaplan_meier_curves
@@ -74,11 +79,12 @@ class WeibullResult(FitSummary):
         assert self.fit is not None
         data = self.fit.data
         draws = self.posterior.sel(fit=f"{ENDPOINT}|{self.prior_name}")
+        adjusted = ", at the covariates' means" if len(data.covariates.columns) else ""
         return survival_curves_figure(
             draws,
             kaplan_meier_curves(data),
             self.fit.group_shape,
-            title or self.fit.label,
+            title or f"{self.fit.label}{adjusted}",
             (data.index_label, data.reference_label),
             float(np.max(data.time)),
         )
@@ -252,6 +258,7 @@ class WeibullPH:
             "model": "weibull",
             "data": file_record(source) if source is not None else {"path": data.source},
             "shape": self.shape,
+            "covariates": list(data.covariates.columns),
             "reference_time": self.reference_time,
             "prior": {name: str(prior)},
             "prior_file": file_record(DEFAULT_PRIOR_FILE),

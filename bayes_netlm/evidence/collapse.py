@@ -25,6 +25,7 @@ baseline prior, the patient and event counts of a table) must be computed with i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -68,6 +69,20 @@ class Collapsed:
         """Population SD over the original rows (as ``numpy.std``) of per-row ``values``."""
         mean = self.weighted_mean(values)
         return np.sqrt(np.average((values - mean) ** 2, axis=0, weights=self.counts))
+
+    def standardised(
+        self, covariates: Sequence[str], rows: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """The Weibull model's design: covariates standardised over the original rows.
+
+        Each covariate is centred and scaled by its mean and SD over the original (uncollapsed)
+        rows, unweighted: row weights such as matching weights do not enter. ``rows`` (default:
+        the collapsed rows) holds the rows to standardise, e.g. the original ones; the result
+        has shape ``(rows, covariates)``.
+        """
+        values = self.data.covariates[list(covariates)].to_numpy(dtype=float)
+        target = values if rows is None else rows[list(covariates)].to_numpy(dtype=float)
+        return (target - self.weighted_mean(values)) / self.weighted_std(values)
 
 
 def collapse(data: SurvivalData) -> Collapsed:

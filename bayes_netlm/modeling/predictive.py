@@ -1,10 +1,12 @@
 r"""Posterior predictive replicates of censored survival data from the Weibull PH model.
 
-For a posterior draw :math:`(\lambda_0, k_0, k_1, \beta)` of :mod:`bayes_netlm.modeling.weibull`
-(:math:`\beta` the recorded deterministic ``beta``, not the sampled log HR at the reference time)
-and patient :math:`i` in group :math:`g_i`, the unadjusted model (covariates at 0,
-:math:`\eta_i = \beta g_i`) has :math:`S(t) = \exp(-(t / \lambda_0)^{k_g} e^{\eta_i})`, so by the
-inverse CDF with :math:`U \sim \mathrm{Uniform}(0, 1)`
+For a posterior draw :math:`(\lambda_0, k_0, k_1, \beta, \gamma)` of
+:mod:`bayes_netlm.modeling.weibull` (:math:`\beta` the recorded deterministic ``beta``, not the
+sampled log HR at the reference time) and patient :math:`i` in group :math:`g_i` with
+standardised covariates :math:`x_i` (the model's design; none in an unadjusted fit),
+:math:`\eta_i = \beta g_i + x_i^\top \gamma` and
+:math:`S(t) = \exp(-(t / \lambda_0)^{k_g} e^{\eta_i})`, so by the inverse CDF with
+:math:`U \sim \mathrm{Uniform}(0, 1)`
 
 .. math::
 
@@ -15,7 +17,7 @@ censoring is approximated by the observed censoring pattern: a patient censored 
 censored at :math:`c_i` in every replicate, a patient with an observed event at the largest
 observed follow-up time of the data set. Replicated curves therefore end where the data end.
 
-Numpy only, seeded: the same posterior, data and seed give the same replicates.
+NumPy only, seeded: the same posterior, data and seed give the same replicates.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from bayes_netlm.evidence.collapse import collapse
 from bayes_netlm.evidence.patients import SurvivalData
 
 __all__ = ["kaplan_meier_steps", "posterior_predictive_times"]
@@ -41,9 +44,11 @@ def posterior_predictive_times(
     ----------
     posterior : xarray.Dataset
         Posterior of one Weibull fit with ``log_lambda0``, ``log_k``, ``delta_log_k`` and
-        ``beta`` over ``(chain, draw)`` (any dimensions; draws are flattened).
+        ``beta`` over ``(chain, draw)`` (any dimensions; draws are flattened), and ``gamma``
+        over ``(chain, draw, covariate)`` if the fit was adjusted for covariates.
     data : SurvivalData
-        The observed data: group membership and the censoring pattern of every patient.
+        The observed data: group membership, covariates (those the fit adjusted for) and the
+        censoring pattern of every patient.
     group_shape : bool
         Whether the index group has its own shape ``k1 = exp(log_k + delta_log_k)``; if not,
         ``delta_log_k`` is ignored.
@@ -77,6 +82,11 @@ def posterior_predictive_times(
     log_k1 = log_k0 + np.ravel(posterior["delta_log_k"])[chosen][:, None] if group_shape else log_k0
     log_k = np.where(group == 1, log_k1, log_k0)
     eta = np.ravel(posterior["beta"])[chosen][:, None] * group
+    if "gamma" in posterior:
+        covariates = [str(c) for c in posterior["covariate"].values]
+        gamma = posterior["gamma"].transpose(..., "covariate").values.reshape(-1, len(covariates))
+        design = collapse(data).standardised(covariates, data.covariates)
+        eta = eta + gamma[chosen] @ design.T
 
     uniform = rng.uniform(size=(n_replicates, group.size))
     # log T = log lambda0 + (log(-log U) - eta) / k; -log U > 0 since U < 1 (U = 0 gives T = inf).

@@ -178,12 +178,6 @@ class SurvivalFit:
         return hr_name(self.reference_time) if self.group_shape else "HR"
 
 
-def _standardise(collapsed: Collapsed, covariates: Sequence[str]) -> np.ndarray:
-    """Covariates centred and scaled by their mean and SD over the original (uncollapsed) rows."""
-    values = collapsed.data.covariates[list(covariates)].to_numpy(dtype=float)
-    return (values - collapsed.weighted_mean(values)) / collapsed.weighted_std(values)
-
-
 def model_data(
     fit: SurvivalFit,
     prior: NormalPrior,
@@ -224,7 +218,7 @@ def model_data(
         "prior_sd": np.asarray(prior.sd),
     }
     if covariates:
-        design = _standardise(collapsed, covariates)
+        design = collapsed.standardised(covariates)
         values["design"] = np.vstack([design, np.zeros((pad, len(covariates)))])
     return values
 

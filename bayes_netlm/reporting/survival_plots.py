@@ -3,8 +3,9 @@
 Pure functions in the house style of :mod:`bayes_netlm.reporting.plots`: each returns a matplotlib
 ``Figure`` and never fits a model or writes a file. ``posterior`` is the posterior of one fit,
 e.g. ``tree.posterior.to_dataset().sel(fit="os_full|vague")``, an ``xarray.Dataset`` over
-``(chain, draw)``. Curves are unadjusted (covariates at 0). Bands are 95 % equal-tailed pointwise
-intervals over the posterior draws.
+``(chain, draw)``. In a fit adjusted for covariates the curves are those of a patient at the
+covariates' means (standardised covariates at 0). Bands are 95 % equal-tailed pointwise intervals
+over the posterior draws.
 
 Sign convention: HR = hazard(cystic) / hazard(solid), so HR < 1 favours the cystic group.
 """
