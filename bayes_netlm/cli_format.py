@@ -79,20 +79,21 @@ def format_survival(result: dict[str, Any]) -> str:
     )
     covariates = data.get("covariates") or []
     at = " at the covariates' means" if covariates else ""
+    measure = result["estimate"]["measure"]
     if covariates:
         lines.append(
-            f"adjusted for: {', '.join(covariates)}: the HR and the Cox HR are adjusted; medians "
-            "and RMST are those of a patient at the covariates' means; Kaplan-Meier and log-rank "
-            "are unadjusted"
+            f"adjusted for {', '.join(covariates)}: the {measure} and the Cox HR are adjusted; "
+            "medians and RMST are those of a patient at the covariates' means; Kaplan-Meier and "
+            "log-rank are unadjusted"
         )
     lines.append(f"prior: {result['prior']}    method: {result['method']}")
-    lines.append(_interval(result["estimate"]["measure"], result["estimate"]))
+    lines.append(_interval(measure, result["estimate"]))
     lines += _probability_lines(result["probabilities"])
     for group, block in result["medians"].items():
-        lines.append(_interval(f"median survival, {group}{at} ({unit})", block))
+        lines.append(_interval(f"median survival{at}, {group} ({unit})", block))
     lines.append(
         _interval(
-            f"RMST difference, {data['index']} - {data['reference']}{at} ({unit})",
+            f"RMST difference{at}, {data['index']} - {data['reference']} ({unit})",
             result["rmst_difference"],
         )
     )

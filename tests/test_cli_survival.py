@@ -62,8 +62,9 @@ def test_survival_json_on_the_synthetic_cohort():
         assert words in text
     assert "time unit: years" in text
     # what is adjusted and what is not (the text did not mention the covariates)
-    assert "adjusted for: age, primary_pancreas: the HR and the Cox HR are adjusted" in text
-    assert "median survival, cystic at the covariates' means (years)" in text
+    assert "adjusted for age, primary_pancreas: the HR and the Cox HR are adjusted" in text
+    assert "median survival at the covariates' means, cystic (years)" in text
+    assert "RMST difference at the covariates' means, cystic - solid (years)" in text
     assert "Kaplan-Meier and log-rank are unadjusted" in text and "Cox HR (adjusted)" in text
     unadjusted = format_survival({**out, "data": {**out["data"], "covariates": []}})
     assert "adjusted" not in unadjusted and "covariates' means" not in unadjusted

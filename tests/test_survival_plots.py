@@ -131,6 +131,27 @@ def test_replicates_of_an_adjusted_fit_follow_each_patients_covariates() -> None
             assert np.median(times[:, members]) == pytest.approx(median, rel=0.03)
 
 
+def test_replicates_pair_each_draws_gamma_with_the_rest_of_that_draw() -> None:
+    # gamma varies by draw and log lambda0 moves with it so that a patient at age 80 (x = +1) in
+    # the reference group has the same median in every draw: a replicate drawn with another
+    # draw's gamma shows. gamma is stored (draw, chain, covariate), the others (chain, draw).
+    k, median = 1.3, 2.0
+    rng = np.random.default_rng(7)
+    gamma = rng.uniform(-1.5, 1.5, (2, 100))
+    log_lambda0 = math.log(median) - math.log(math.log(2)) / k + gamma / k
+    posterior = _posterior(0.0, math.log(k), 0.0, 0.0, sd=1e-9)
+    posterior["log_lambda0"] = (("chain", "draw"), log_lambda0)
+    posterior["gamma"] = (("draw", "chain", "covariate"), gamma.T[..., None])
+    posterior = posterior.assign_coords(covariate=["age"])
+    data = _all_events(200)
+    age = np.tile([40.0, 80.0], 200)
+    data = replace(data, covariates=pd.DataFrame({"age": age}))
+    times, _ = posterior_predictive_times(posterior, data, False, 100, seed=3)
+    members = (data.index == 0) & (age == 80.0)  # 100 patients
+    per_replicate = np.log(np.median(times[:, members], axis=1))
+    assert np.abs(per_replicate - math.log(median)).max() < 0.4
+
+
 def test_replicates_reproducible_and_censored_like_the_data() -> None:
     posterior = _posterior(math.log(3.0), 0.0, 0.0, 0.0)
     data = _cohort()

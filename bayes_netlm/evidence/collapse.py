@@ -71,17 +71,17 @@ class Collapsed:
         return np.sqrt(np.average((values - mean) ** 2, axis=0, weights=self.counts))
 
     def standardised(
-        self, covariates: Sequence[str], rows: pd.DataFrame | None = None
+        self, covariates: Sequence[str], frame: pd.DataFrame | None = None
     ) -> np.ndarray:
         """The Weibull model's design: covariates standardised over the original rows.
 
         Each covariate is centred and scaled by its mean and SD over the original (uncollapsed)
-        rows, unweighted: row weights such as matching weights do not enter. ``rows`` (default:
-        the collapsed rows) holds the rows to standardise, e.g. the original ones; the result
-        has shape ``(rows, covariates)``.
+        rows, unweighted: row weights such as matching weights do not enter. ``frame`` (default:
+        the collapsed rows' covariates) holds the rows to standardise, e.g. the original ones;
+        the result has shape ``(rows of frame, covariates)``.
         """
         values = self.data.covariates[list(covariates)].to_numpy(dtype=float)
-        target = values if rows is None else rows[list(covariates)].to_numpy(dtype=float)
+        target = values if frame is None else frame[list(covariates)].to_numpy(dtype=float)
         return (target - self.weighted_mean(values)) / self.weighted_std(values)
 
 

@@ -84,7 +84,9 @@ def posterior_predictive_times(
     eta = np.ravel(posterior["beta"])[chosen][:, None] * group
     if "gamma" in posterior:
         covariates = [str(c) for c in posterior["covariate"].values]
-        gamma = posterior["gamma"].transpose(..., "covariate").values.reshape(-1, len(covariates))
+        # flattened in the order of the other variables' draws, so each draw keeps its gamma
+        ordered = posterior["gamma"].transpose(*posterior["beta"].dims, "covariate")
+        gamma = ordered.values.reshape(-1, len(covariates))
         design = collapse(data).standardised(covariates, data.covariates)
         eta = eta + gamma[chosen] @ design.T
 

@@ -118,8 +118,7 @@ def _weibull_loglik(fit: xr.Dataset, values: Mapping[str, np.ndarray]) -> np.nda
     log_lambda0, log_k = fit["log_lambda0"].values, fit["log_k"].values
     delta = fit["delta_log_k"].values * values["group_shape"]
     beta = fit["beta"].values
-    covariates = "design" in values
-    x_gamma = fit["gamma"].values @ values["design"].T if covariates else None
+    gamma = fit["gamma"].values if "design" in values else None  # (chain, draw, covariate)
     weighted_events = values["weight"] * values["event"]
     total = np.zeros_like(log_lambda0)
     for group in (0.0, 1.0):
@@ -133,9 +132,10 @@ def _weibull_loglik(fit: xr.Dataset, values: Mapping[str, np.ndarray]) -> np.nda
         total += np.sum(events) * (log_k_group - k * log_lambda0 + eta) + (k - 1) * (
             events @ log_time
         )
-        if x_gamma is not None:
-            exponent += x_gamma[..., rows]
-            total += x_gamma[..., rows] @ events
+        if gamma is not None:
+            x_gamma = gamma @ np.ascontiguousarray(values["design"][rows].T)
+            exponent += x_gamma
+            total += x_gamma @ events
         total -= np.exp(exponent) @ weight
     return total
 
