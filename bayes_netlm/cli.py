@@ -27,7 +27,7 @@ from typing import Any
 from bayes_netlm import cli_checks as checks
 from bayes_netlm import cli_commands, cli_format, cli_simulation
 from bayes_netlm.api._common import DEFAULT_SEED
-from bayes_netlm.errors import InputError, Interrupted, stoppable
+from bayes_netlm.errors import InputError, Interrupted, stoppable, system_refusal
 from bayes_netlm.reporting.outputs import DiskFull
 
 __all__ = ["main"]
@@ -291,13 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run(args)
             result = globals()[f"_command_{args.command}"](args)
     except OSError as error:  # the system refused a file or a connection: not the user's data
-        if error.filename:
-            what = f"{error.filename}: {error.strerror or error}"
-            fix = "check the path, its permissions and free space"
-        else:
-            what = f"a connection or system resource failed: {error}"
-            fix = "check the network, the Dask scheduler and free space, then run again"
-        print(f"{name}: error: {what} ({fix})", file=sys.stderr)
+        print(f"{name}: error: {system_refusal(error)}", file=sys.stderr)
         return 2
     except InputError as error:
         print(f"{name}: error: {error}", file=sys.stderr)

@@ -19,7 +19,7 @@ from bayes_netlm import cli_checks as checks
 from bayes_netlm.api._common import hr_prior, probability_name, rate_prior, with_thresholds
 from bayes_netlm.errors import InputError
 from bayes_netlm.evidence.table_files import check_table_path, is_bundled_synthetic
-from bayes_netlm.priors import load_prior_catalog
+from bayes_netlm.priors import PriorCatalog, load_prior_catalog
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,6 +27,15 @@ if TYPE_CHECKING:
     from bayes_netlm.api.result import FitSummary
 
 __all__ = ["hr", "rates", "reconstruct", "run", "sensitivity", "survival"]
+
+
+def _prior_shown(prior: object, name: str, catalog: PriorCatalog, described: str = "") -> str:
+    """The prior as the output names it: the distribution, and the set or statement it came from."""
+    if described:
+        return f"{prior} ({name}: {described})"
+    if name in catalog.sets or name in catalog.rate_priors:
+        return f"{prior} ({name} prior set)"
+    return str(prior)
 
 
 def _interval(rows: pd.DataFrame, quantity: str) -> dict[str, Any]:
@@ -105,7 +114,7 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
             "se": fit.data.se,
             "derivation": fit.data.derivation,
         },
-        "prior": str(prior) + (f" ({name}: {described})" if described else ""),
+        "prior": _prior_shown(prior, name, catalog, described),
         "method": "exact conjugate Normal-Normal",
         "estimate": {"measure": "HR", **_interval(exact, "hr")},
         "probabilities": _probabilities(exact, fit),
@@ -177,7 +186,7 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "index": {"name": index_name, "counts": str(index)},
         "reference": {"name": reference_name, "counts": str(reference)},
-        "prior": str(prior),
+        "prior": _prior_shown(prior, name, catalog),
         "method": _rates_method(headline, isinstance(prior, BetaPrior)),
         "estimates": {q.upper(): _interval(rows, q) for q in ("rd", "rr", "or")},
         "probabilities": _probabilities(rows, fit),
@@ -219,6 +228,8 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
         years.setflags(write=False)  # SurvivalData's arrays are read-only
         data = replace(data, time=years)
     fit = model.fit_data(data, seed=args.seed, source=args.data)
+    from bayes_netlm.modeling.survival_quantities import RMST_HORIZON  # the one the fit used
+
     rows = _rows(fit, "weibull", "pymc")
     names = {"index": data.index_label, "reference": data.reference_label}
     return {
@@ -234,13 +245,14 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
             "synthetic": synthetic,
             "notes": list(data.notes),
         },
-        "prior": str(prior),
+        "prior": _prior_shown(prior, name, catalog),
         "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",
         "estimate": {"measure": fit.hr_label, **_interval(rows, "hr")},
         "probabilities": _probabilities(rows, fit),
         "medians": {names[g]: _interval(rows, f"median_{g}") for g in ("index", "reference")},
         "shape": {names[g]: _interval(rows, f"k_{g}") for g in ("index", "reference")},
         "rmst_difference": _interval(rows, "rmst_difference"),
+        "rmst_horizon": RMST_HORIZON,
         "converged": fit.converged,
         "frequentist": fit.frequentist,
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bayes_netlm.evidence.table_files import SYNTHETIC_LINE
+
 __all__ = [
     "NOT_CONVERGED",
     "format_reconstruct",
@@ -34,6 +36,13 @@ def format_result(result: dict[str, Any]) -> str:
     lines.append(f"prior: {result['prior']}    method: {result.get('method', '')}")
     if "input" in result:
         lines.append(f"input: {result['input']['derivation']}")
+    if "index" in result:  # rates: which group is which, and the direction of each effect
+        index, reference = result["index"]["name"], result["reference"]["name"]
+        lines.append(
+            f"data: {index} {result['index']['counts']} vs {reference} "
+            f"{result['reference']['counts']}; RD = rate({index}) - rate({reference}), "
+            f"RR and OR = {index} / {reference}"
+        )
     estimates = result.get("estimates") or {
         result["estimate"].get("measure", "HR"): result["estimate"]
     }
@@ -71,7 +80,7 @@ def format_survival(result: dict[str, Any]) -> str:
     )
     lines = [NOT_CONVERGED] if result.get("converged") is False else []
     if data.get("synthetic"):
-        lines.append("SYNTHETIC, ILLUSTRATIVE DATA: these are not the study's patients")
+        lines.append(SYNTHETIC_LINE)
     lines.append(
         f"data: {data['file']}: {data['patients']} patients, {data['events']} events; "
         f"HR = hazard({data['index']}) / hazard({data['reference']}); time unit: {unit}"
@@ -89,11 +98,17 @@ def format_survival(result: dict[str, Any]) -> str:
     lines.append(f"prior: {result['prior']}    method: {result['method']}")
     lines.append(_interval(measure, result["estimate"]))
     lines += _probability_lines(result["probabilities"])
+    if measure != "HR":  # a group-specific shape: the hazard ratio changes over time
+        lines.append(
+            f"note: the {measure} compares the hazards at that time, P(S(t) higher) the "
+            "cumulative risk up to t; with crossing hazards the two can point different ways"
+        )
     for group, block in result["medians"].items():
         lines.append(_interval(f"median survival{at}, {group} ({unit})", block))
     lines.append(
         _interval(
-            f"RMST difference{at}, {data['index']} - {data['reference']} ({unit})",
+            f"RMST difference to {result['rmst_horizon']:g} {unit}{at}, "
+            f"{data['index']} - {data['reference']} ({unit})",
             result["rmst_difference"],
         )
     )
@@ -158,7 +173,8 @@ AT_RISK_TOLERANCE = 1
 
 def format_reconstruct(result: dict[str, Any]) -> str:
     """``reconstruct``: where the patients went and how well each arm fits the figure."""
-    lines = [f"patients written to {result['out']}"]
+    synthetic = [n for n in result["notes"] if n == SYNTHETIC_LINE]
+    lines = [*synthetic, f"patients written to {result['out']}"]
     warnings = []
     for arm, q in result["arms"].items():
         worst = max((abs(r["given"] - r["reconstructed"]) for r in q["at_risk"]), default=0)
@@ -179,5 +195,5 @@ def format_reconstruct(result: dict[str, Any]) -> str:
                 "check the digitised points and the at-risk table before using the patients"
             )
     lines += warnings
-    lines += [f"note: {note}" for note in result["notes"]]
+    lines += [f"note: {note}" for note in result["notes"] if note not in synthetic]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 
-__all__ = ["InputError", "Interrupted", "Problem", "stoppable"]
+__all__ = ["InputError", "Interrupted", "Problem", "reported", "stoppable", "system_refusal"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,33 @@ def _quiet_unraisable(unraisable: Any) -> None:
     """An :class:`Interrupted` swallowed by a callback is raised again; do not print it."""
     if not isinstance(unraisable.exc_value, Interrupted):
         sys.__unraisablehook__(unraisable)
+
+
+def system_refusal(error: OSError) -> str:
+    """One line for an ``OSError``: the system refused a file or a resource, not the user's data."""
+    if error.filename:
+        return (
+            f"{error.filename}: {error.strerror or error} "
+            "(check the path, its permissions and free space)"
+        )
+    return (
+        f"a connection or system resource failed: {error} "
+        "(check the network, the Dask scheduler and free space, then run again)"
+    )
+
+
+@contextmanager
+def reported(program: str) -> Iterator[None]:
+    """For a script's work: bad input ends it with one line on stderr and exit status 2.
+
+    An :class:`InputError` or a refused file (``OSError``) is printed as the command line prints
+    it, ``PROGRAM: error: ...``, instead of a traceback with exit status 1.
+    """
+    try:
+        yield
+    except InputError as error:
+        print(f"{program}: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as error:
+        print(f"{program}: error: {system_refusal(error)}", file=sys.stderr)
+        raise SystemExit(2) from None

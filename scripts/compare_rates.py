@@ -13,6 +13,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import bayes_netlm as bn
+from bayes_netlm.errors import reported
+from bayes_netlm.reporting.outputs import check_out_folder
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--index", default="0/12", help="index counts K/N (default: %(default)s)")
@@ -31,25 +33,27 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-fit = bn.compare_rates(
-    args.index,
-    args.reference,
-    names=("cystic", "solid"),
-    prior=args.prior,
-    seed=args.seed,
-    draws=args.draws,
-)
-print(fit.summary()[["method", "quantity", "value", "lower", "upper"]].to_string())
-for name, value in fit.probabilities.items():
-    print(f"{name} = {value:.3f}")
+with reported(parser.prog):  # bad input: one line, exit status 2
+    check_out_folder(args.out)  # before any fitting
+    fit = bn.compare_rates(
+        args.index,
+        args.reference,
+        names=("cystic", "solid"),
+        prior=args.prior,
+        seed=args.seed,
+        draws=args.draws,
+    )
+    print(fit.summary()[["method", "quantity", "value", "lower", "upper"]].to_string())
+    for name, value in fit.probabilities.items():
+        print(f"{name} = {value:.3f}")
 
-args.out.mkdir(parents=True, exist_ok=True)
-fit.to_netcdf(args.out / "posterior.nc")
-for name, figure in [
-    ("trace", fit.plot_trace(["rd"])),
-    ("rank", fit.plot_rank("rd")),
-    ("posterior", fit.plot_posterior()),
-]:
-    figure.savefig(args.out / f"{name}.png", dpi=80)
-    plt.close(figure)
-print(f"saved {args.out}/posterior.nc, trace.png, rank.png, posterior.png")
+    args.out.mkdir(parents=True, exist_ok=True)
+    fit.to_netcdf(args.out / "posterior.nc")
+    for name, figure in [
+        ("trace", fit.plot_trace(["rd"])),
+        ("rank", fit.plot_rank("rd")),
+        ("posterior", fit.plot_posterior()),
+    ]:
+        figure.savefig(args.out / f"{name}.png", dpi=80)
+        plt.close(figure)
+    print(f"saved {args.out}/posterior.nc, trace.png, rank.png, posterior.png")

@@ -13,6 +13,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import bayes_netlm as bn
+from bayes_netlm.errors import reported
+from bayes_netlm.reporting.outputs import check_out_folder
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument(
@@ -44,22 +46,25 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-fit = bn.hazard_ratio(
-    medians=args.medians, p=args.p, n=args.n, prior=args.prior, seed=args.seed, draws=args.draws
-)
-print(fit.summary()[["method", "quantity", "value", "lower", "upper", "mcse_value"]].to_string())
-for name, value in fit.probabilities.items():
-    print(f"{name} = {value:.3f}")
-for note in fit.notes:
-    print("note:", note)
+with reported(parser.prog):  # bad input: one line, exit status 2
+    check_out_folder(args.out)  # before any fitting
+    fit = bn.hazard_ratio(
+        medians=args.medians, p=args.p, n=args.n, prior=args.prior, seed=args.seed, draws=args.draws
+    )
+    columns = ["method", "quantity", "value", "lower", "upper", "mcse_value"]
+    print(fit.summary()[columns].to_string())
+    for name, value in fit.probabilities.items():
+        print(f"{name} = {value:.3f}")
+    for note in fit.notes:
+        print("note:", note)
 
-args.out.mkdir(parents=True, exist_ok=True)
-fit.to_netcdf(args.out / "posterior.nc")
-for name, figure in [
-    ("trace", fit.plot_trace()),
-    ("rank", fit.plot_rank()),
-    ("posterior", fit.plot_posterior()),
-]:
-    figure.savefig(args.out / f"{name}.png", dpi=80)
-    plt.close(figure)
-print(f"saved {args.out}/posterior.nc, trace.png, rank.png, posterior.png")
+    args.out.mkdir(parents=True, exist_ok=True)
+    fit.to_netcdf(args.out / "posterior.nc")
+    for name, figure in [
+        ("trace", fit.plot_trace()),
+        ("rank", fit.plot_rank()),
+        ("posterior", fit.plot_posterior()),
+    ]:
+        figure.savefig(args.out / f"{name}.png", dpi=80)
+        plt.close(figure)
+    print(f"saved {args.out}/posterior.nc, trace.png, rank.png, posterior.png")

@@ -13,6 +13,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import bayes_netlm as bn
+from bayes_netlm.errors import reported
+from bayes_netlm.evidence.table_files import SYNTHETIC_LINE
+from bayes_netlm.reporting.outputs import check_out_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,30 +49,35 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-model = bn.WeibullPH(shape=args.shape, prior=args.prior, draws=args.draws, tune=args.draws)
-fit = model.fit(
-    args.data,
-    duration_col=args.time,
-    event_col=args.event,
-    group_col=args.group,
-    index_level=args.index_level,
-    seed=args.seed,
-)
-print(fit.summary()[["quantity", "value", "lower", "upper", "converged"]].to_string())
-print(f"P(HR < 1) = {fit.probabilities['P(HR < 1)']:.3f}")
-cox = fit.frequentist
-print(
-    f"lifelines: Cox HR {cox['cox_hr']:.3f} ({cox['cox_ci95'][0]:.3f}-{cox['cox_ci95'][1]:.3f}), "
-    f"log-rank p = {cox['logrank_p']:.3g}"
-)
+with reported(parser.prog):  # bad input: one line, exit status 2
+    check_out_folder(args.out)  # before any fitting
+    model = bn.WeibullPH(shape=args.shape, prior=args.prior, draws=args.draws, tune=args.draws)
+    fit = model.fit(
+        args.data,
+        duration_col=args.time,
+        event_col=args.event,
+        group_col=args.group,
+        index_level=args.index_level,
+        seed=args.seed,
+    )
+    if fit.synthetic:
+        print(SYNTHETIC_LINE)
+    print(fit.summary()[["quantity", "value", "lower", "upper", "converged"]].to_string())
+    print(f"P(HR < 1) = {fit.probabilities['P(HR < 1)']:.3f}")
+    cox = fit.frequentist
+    lo, hi = cox["cox_ci95"]
+    print(
+        f"lifelines: Cox HR {cox['cox_hr']:.3f} ({lo:.3f}-{hi:.3f}), "
+        f"log-rank p = {cox['logrank_p']:.3g}"
+    )
 
-args.out.mkdir(parents=True, exist_ok=True)
-fit.to_netcdf(args.out / "posterior.nc")
-for name, figure in [
-    ("trace", fit.plot_trace(["log_hr", "log_k"])),
-    ("rank", fit.plot_rank()),
-    ("survival", fit.plot_survival()),
-]:
-    figure.savefig(args.out / f"{name}.png", dpi=80)
-    plt.close(figure)
-print(f"saved {args.out}/posterior.nc, trace.png, rank.png, survival.png")
+    args.out.mkdir(parents=True, exist_ok=True)
+    fit.to_netcdf(args.out / "posterior.nc")
+    for name, figure in [
+        ("trace", fit.plot_trace(["log_hr", "log_k"])),
+        ("rank", fit.plot_rank()),
+        ("survival", fit.plot_survival()),
+    ]:
+        figure.savefig(args.out / f"{name}.png", dpi=80)
+        plt.close(figure)
+    print(f"saved {args.out}/posterior.nc, trace.png, rank.png, survival.png")

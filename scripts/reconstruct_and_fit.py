@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 import bayes_netlm as bn
+from bayes_netlm.errors import reported
+from bayes_netlm.reporting.outputs import check_out_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,37 +49,40 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-if args.curve and args.at_risk:
-    curve, at_risk = args.curve, args.at_risk
-else:
-    from bayes_netlm.evidence.reconstruct_validation import digitise
+with reported(parser.prog):  # bad input: one line, exit status 2
+    check_out_folder(args.out)  # before any fitting
+    if args.curve and args.at_risk:
+        curve, at_risk = args.curve, args.at_risk
+    else:
+        from bayes_netlm.evidence.reconstruct_validation import digitise
 
-    cohort = pd.read_csv(ROOT / "data" / "synthetic_cohort.csv")
-    patients = cohort.rename(columns={"group": "arm", "os_time": "time", "os_event": "event"})
-    curve, at_risk = digitise(patients[["arm", "time", "event"]], np.random.default_rng(args.seed))
-    print("figure simulated from the SYNTHETIC cohort's overall survival")
+        cohort = pd.read_csv(ROOT / "data" / "synthetic_cohort.csv")
+        patients = cohort.rename(columns={"group": "arm", "os_time": "time", "os_event": "event"})
+        rng = np.random.default_rng(args.seed)
+        curve, at_risk = digitise(patients[["arm", "time", "event"]], rng)
+        print("figure simulated from the SYNTHETIC cohort's overall survival")
 
-rec = bn.reconstruct_curves(curve, at_risk, args.events, seed=args.seed)
-print(rec.quality().round(4).to_string(index=False))
-args.out.mkdir(parents=True, exist_ok=True)
-rec.to_csv(args.out / "patients.csv")
+    rec = bn.reconstruct_curves(curve, at_risk, args.events, seed=args.seed)
+    print(rec.quality().round(4).to_string(index=False))
+    args.out.mkdir(parents=True, exist_ok=True)
+    rec.to_csv(args.out / "patients.csv")
 
-fit = rec.fit(
-    index_level=args.index_level,
-    prior=args.prior,
-    n=args.reconstructions,
-    seed=args.seed,
-    draws=args.draws,
-    tune=args.draws,
-)
-print(fit.summary()[["quantity", "value", "lower", "upper", "mcse_value"]].to_string())
-print(f"pooled vs single 95 % interval width: x{fit.width_ratio:.2f}")
-fit.to_netcdf(args.out / "posterior.nc")
-for name, figure in [
-    ("trace", fit.plot_trace()),
-    ("rank", fit.plot_rank()),
-    ("posterior", fit.plot_posterior()),
-]:
-    figure.savefig(args.out / f"{name}.png", dpi=80)
-    plt.close(figure)
-print(f"saved {args.out}/patients.csv, posterior.nc, trace.png, rank.png, posterior.png")
+    fit = rec.fit(
+        index_level=args.index_level,
+        prior=args.prior,
+        n=args.reconstructions,
+        seed=args.seed,
+        draws=args.draws,
+        tune=args.draws,
+    )
+    print(fit.summary()[["quantity", "value", "lower", "upper", "mcse_value"]].to_string())
+    print(f"pooled vs single 95 % interval width: x{fit.width_ratio:.2f}")
+    fit.to_netcdf(args.out / "posterior.nc")
+    for name, figure in [
+        ("trace", fit.plot_trace()),
+        ("rank", fit.plot_rank()),
+        ("posterior", fit.plot_posterior()),
+    ]:
+        figure.savefig(args.out / f"{name}.png", dpi=80)
+        plt.close(figure)
+    print(f"saved {args.out}/patients.csv, posterior.nc, trace.png, rank.png, posterior.png")

@@ -13,6 +13,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import bayes_netlm as bn
+from bayes_netlm.errors import reported
+from bayes_netlm.reporting.outputs import check_out_folder
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument(
@@ -43,25 +45,27 @@ parser.add_argument(
 )
 args = parser.parse_args()
 
-fit = bn.hazard_ratio(
-    medians=args.medians, p=args.p, prior=args.prior, seed=args.seed, draws=args.draws
-)
-sens = bn.prior_sensitivity(
-    fit, [float(c) for c in args.centres.split(",")], [float(s) for s in args.sds.split(",")]
-)
-print(sens.summary().round(3).to_string())
-for reading in sens.tipping["reading"]:
-    print("tipping:", reading)
-print(sens.power_scaling[["variable", "prior_cjs", "likelihood_cjs", "diagnosis"]].to_string())
+with reported(parser.prog):  # bad input: one line, exit status 2
+    check_out_folder(args.out)  # before any fitting
+    fit = bn.hazard_ratio(
+        medians=args.medians, p=args.p, prior=args.prior, seed=args.seed, draws=args.draws
+    )
+    sens = bn.prior_sensitivity(
+        fit, [float(c) for c in args.centres.split(",")], [float(s) for s in args.sds.split(",")]
+    )
+    print(sens.summary().round(3).to_string())
+    for reading in sens.tipping["reading"]:
+        print("tipping:", reading)
+    print(sens.power_scaling[["variable", "prior_cjs", "likelihood_cjs", "diagnosis"]].to_string())
 
-args.out.mkdir(parents=True, exist_ok=True)
-fit.to_netcdf(args.out / "posterior.nc")
-sens.grid.to_csv(args.out / "grid.csv", index=False)
-for name, figure in [
-    ("grid", sens.plot_grid()),
-    ("trace", fit.plot_trace()),
-    ("rank", fit.plot_rank()),
-]:
-    figure.savefig(args.out / f"{name}.png", dpi=80)
-    plt.close(figure)
-print(f"saved {args.out}/posterior.nc, grid.csv, grid.png, trace.png, rank.png")
+    args.out.mkdir(parents=True, exist_ok=True)
+    fit.to_netcdf(args.out / "posterior.nc")
+    sens.grid.to_csv(args.out / "grid.csv", index=False)
+    for name, figure in [
+        ("grid", sens.plot_grid()),
+        ("trace", fit.plot_trace()),
+        ("rank", fit.plot_rank()),
+    ]:
+        figure.savefig(args.out / f"{name}.png", dpi=80)
+        plt.close(figure)
+    print(f"saved {args.out}/posterior.nc, grid.csv, grid.png, trace.png, rank.png")

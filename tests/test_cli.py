@@ -64,6 +64,22 @@ def test_hr_with_mcmc_check_json_shape():
     )
 
 
+def test_text_output_names_the_prior_set_and_the_groups(capsys):
+    # the text showed the distribution only ("normal:0,0.2168") and never named the rate groups
+    assert main(["hr", "--hr", "0.77", "--p", "0.513", "--prior", "skeptical", "--exact-only"]) == 0
+    assert capsys.readouterr().out.startswith("prior: normal:0,0.2168 (skeptical prior set)")
+    args = ["rates", "--index", "cystic", "3/12", "--reference", "solid", "98/452"]
+    assert main([*args, "--prior", "jeffreys", "--exact-only"]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].startswith("prior: beta:0.5,0.5 (jeffreys prior set)")
+    assert text[1] == (
+        "data: cystic 3/12 vs solid 98/452; RD = rate(cystic) - rate(solid), "
+        "RR and OR = cystic / solid"
+    )
+    assert main([*args, "--prior", "beta:1,1", "--exact-only"]) == 0
+    assert capsys.readouterr().out.startswith("prior: beta:1,1    method:")
+
+
 def test_hr_medians_runs_the_information_check_and_the_shape_prior():
     args = ["hr", "--medians", "0.71", "1.78", "--p", "0.507", "--n", "12", "452", "--exact-only"]
     result = bayes_netlm(*args, "--shape-prior", "lognormal:0,0.5", "--json")
@@ -128,6 +144,10 @@ def test_rates_logor_prior_uses_the_quadrature_with_an_mcmc_check():
 
 BAD_INPUTS = [
     (["hr", "--hr", "0.8", "--p", "0.5", "--prior", "hopeful"], "unknown prior set 'hopeful'"),
+    (  # the rate sets and forms are offered, not the hazard ratio's normal:0,1
+        ["rates", "--index", "a", "3/12", "--reference", "b", "98/452", "--prior", "jefreys"],
+        "jeffreys, informative or a distribution such as beta:1,1 or logor:0,0.5",
+    ),
     (
         ["hr", "--hr", "0.8", "--p", "0.5", "--prior", "normal:0,0"],
         "prior SD 0 is outside 1e-06",
@@ -300,6 +320,20 @@ def test_reconstruct_writes_patients_and_reports_quality(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.csv", "ipd.csv", "risk.csv"]
 
 
+def test_reconstructing_the_bundled_synthetic_figure_says_so_first(tmp_path, capsys):
+    # the text and the JSON said nothing of the figure being read off the synthetic cohort
+    args = ["reconstruct", "--curve", str(CURVE), "--at-risk", str(AT_RISK)]
+    assert main([*args, "--out", str(tmp_path / "ipd.csv")]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("SYNTHETIC, ILLUSTRATIVE DATA") and text.count("SYNTHETIC") == 1
+    assert main([*args, "--out", str(tmp_path / "ipd2.csv"), "--json"]) == 0
+    assert "SYNTHETIC, ILLUSTRATIVE DATA" in json.loads(capsys.readouterr().out)["notes"][0]
+    curve, risk = write_figure(tmp_path)  # the user's own figure: no such line
+    own = ["reconstruct", "--curve", str(curve), "--at-risk", str(risk)]
+    assert main([*own, "--out", str(tmp_path / "ipd3.csv")]) == 0
+    assert "SYNTHETIC" not in capsys.readouterr().out
+
+
 def test_reconstruct_bad_input_writes_nothing(tmp_path, capsys):
     curve, risk = write_figure(tmp_path)
     out = tmp_path / "ipd.csv"
@@ -347,6 +381,14 @@ def _refused_out(tmp_path, case):
     return {
         "page into a folder": (["page", "--out", str(folder)], "is a folder"),
         "page in a missing folder": (["page", "--out", str(missing)], "does not exist"),
+        "page inside a file": (
+            ["page", "--out", str(regular / "calc.html")],
+            f"{regular} is a file, not a folder",
+        ),
+        "reconstruct inside a file": (
+            [*reconstruct, str(regular / "ipd.csv")],
+            f"{regular} is a file, not a folder",
+        ),
         "page in a folder refusing files": (
             ["page", "--out", str(locked / "calc.html")],
             f"cannot write in {locked}",
@@ -371,6 +413,8 @@ def _refused_out(tmp_path, case):
     [
         "page into a folder",
         "page in a missing folder",
+        "page inside a file",
+        "reconstruct inside a file",
         "page in a folder refusing files",
         "reconstruct in a folder refusing files",
         "calibrate figures into a file",

@@ -64,7 +64,9 @@ def test_survival_json_on_the_synthetic_cohort():
     # what is adjusted and what is not (the text did not mention the covariates)
     assert "adjusted for age, primary_pancreas: the HR and the Cox HR are adjusted" in text
     assert "median survival at the covariates' means, cystic (years)" in text
-    assert "RMST difference at the covariates' means, cystic - solid (years)" in text
+    # the horizon is named (it was not): restricted to 10 years
+    assert "RMST difference to 10 years at the covariates' means, cystic - solid (years)" in text
+    assert out["rmst_horizon"] == 10
     assert "Kaplan-Meier and log-rank are unadjusted" in text and "Cox HR (adjusted)" in text
     unadjusted = format_survival({**out, "data": {**out["data"], "covariates": []}})
     assert "adjusted" not in unadjusted and "covariates' means" not in unadjusted
@@ -273,6 +275,10 @@ def test_times_in_months_are_converted_to_years(tmp_path, capsys):
     assert converted["data"]["time_unit"] == "years"
     assert converted["data"]["time_unit_of_file"] == "months"
     assert converted["estimate"]["measure"] == "HR at 1 year"
+    from bayes_netlm.cli_format import format_survival
+
+    # with a group-specific shape the text says why P(HR at 1 year < 1) and P(S(t) higher) differ
+    assert "note: the HR at 1 year compares the hazards at that time" in format_survival(converted)
     assert converted["estimate"]["median"] == pytest.approx(years["estimate"]["median"], rel=1e-6)
     for name, p in years["probabilities"].items():
         assert converted["probabilities"][name] == pytest.approx(p, abs=1e-9), name

@@ -87,3 +87,27 @@ def test_script_writes_its_outputs(name, args, outputs, printed, tmp_path):
     if posterior is not None:
         tree = xr.open_datatree(posterior, engine="h5netcdf")
         assert "posterior" in tree.children and "bayes_netlm_seed" in tree.attrs
+    if name == "fit_weibull.py":  # its default data are the bundled synthetic cohort: it says so
+        assert result.stdout.startswith("SYNTHETIC, ILLUSTRATIVE DATA")
+        assert tree.attrs["bayes_netlm_data_kind"] == '"synthetic"'
+
+
+@pytest.mark.parametrize("name", [s[0] for s in SCRIPTS])
+def test_an_output_folder_that_is_a_file_is_refused_before_any_fit(name, tmp_path):
+    # the scripts fitted first and then stopped with a FileExistsError traceback (exit 1)
+    taken = tmp_path / "taken"
+    taken.write_text("a user's file")
+    result = run(name, ["--out", str(taken)], tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"{name}: error: --out: {taken} is a file (give a folder; a new one is made)"
+    )
+    assert result.stdout == "" and taken.read_text() == "a user's file"
+
+
+def test_a_misspelt_prior_is_one_line_and_exit_status_2(tmp_path):
+    result = run("fit_weibull.py", ["--prior", "skeptcal", "--out", str(tmp_path / "o")], tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("fit_weibull.py: error: --prior: unknown prior set 'skeptcal'")
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()

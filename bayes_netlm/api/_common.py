@@ -99,8 +99,13 @@ def rate_prior(
                 where, f"set {name!r} has no general rate prior", "give beta:A,B"
             )
         return name, found
-    if ":" not in text:
-        catalog.get(text, where)  # raises, naming the choices
+    if ":" not in text:  # the rate sets and forms, not those of a hazard ratio
+        choices = ", ".join(dict.fromkeys([*catalog.sets, *catalog.rate_priors]))
+        raise InputError.single(
+            where,
+            f"unknown prior set {text!r}",
+            f"use one of {choices} or a distribution such as beta:1,1 or logor:0,0.5",
+        )
     if text.split(":", 1)[0].strip().lower() in ("or", "rate"):
         from bayes_netlm.sensitivity.elicitation import parse_statement
 

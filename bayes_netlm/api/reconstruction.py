@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,7 +185,10 @@ def reconstruct_curves(
 
     from bayes_netlm.evidence.curves import load_curve_input, parse_total_events
     from bayes_netlm.evidence.reconstruct import reconstruct
+    from bayes_netlm.evidence.table_files import SYNTHETIC_LINE, names_bundled_synthetic
 
     totals = parse_total_events(events) if isinstance(events, str) else events
     data = load_curve_input(curve, at_risk, totals)
+    if names_bundled_synthetic(curve, at_risk):  # the bundled example, read off the cohort
+        data = replace(data, notes=(SYNTHETIC_LINE, *data.notes))
     return Reconstruction(data, reconstruct(data, rng=np.random.default_rng(seed)))

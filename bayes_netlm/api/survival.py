@@ -40,6 +40,8 @@ class WeibullResult(FitSummary):
     fit: SurvivalFit | None = None
     prior_name: str = ""
     frequentist: dict[str, Any] = field(default_factory=dict)
+    #: whether the data came from a bundled synthetic table (not the study's patients)
+    synthetic: bool = False
 
     @property
     def data(self) -> SurvivalData:
@@ -235,10 +237,12 @@ class WeibullPH:
         """Fit already validated data (``source``: the file it came from, for provenance)."""
         catalog = load_prior_catalog()
         name, prior, _ = hr_prior(self.prior, catalog, "--prior")
+        from bayes_netlm.evidence.table_files import names_bundled_synthetic
         from bayes_netlm.modeling.weibull import SurvivalFit, fit_survival
         from bayes_netlm.priors import DEFAULT_PRIOR_FILE
         from bayes_netlm.reporting.provenance import file_record, stamp
 
+        synthetic = names_bundled_synthetic(source)
         survival_fit = SurvivalFit(
             ENDPOINT,
             f"{data.index_label} vs {data.reference_label}",
@@ -257,6 +261,8 @@ class WeibullPH:
         record = {
             "model": "weibull",
             "data": file_record(source) if source is not None else {"path": data.source},
+            # "synthetic" for a bundled illustrative table; a data frame's origin is not known
+            **({"data_kind": "synthetic" if synthetic else "patient"} if source else {}),
             "shape": self.shape,
             "covariates": list(data.covariates.columns),
             "reference_time": self.reference_time,
@@ -275,5 +281,6 @@ class WeibullPH:
             fit=survival_fit,
             prior_name=name,
             frequentist=lifelines_results(data) if lifelines else {},
+            synthetic=synthetic,
         )
         return self.result_

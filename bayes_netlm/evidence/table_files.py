@@ -17,7 +17,9 @@ __all__ = [
     "TABLE_SUFFIXES",
     "check_table_path",
     "csv_columns",
+    "SYNTHETIC_LINE",
     "is_bundled_synthetic",
+    "names_bundled_synthetic",
 ]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -26,6 +28,8 @@ _DATA = Path(__file__).resolve().parents[2] / "data"
 SYNTHETIC_COHORT = _DATA / "synthetic_cohort.csv"
 #: every bundled synthetic table: the cohort and the curves read off its Kaplan-Meier figures
 SYNTHETIC_TABLES = (SYNTHETIC_COHORT, *sorted((_DATA / "examples").glob("synthetic_*.csv")))
+#: the first line of every output that rests on a bundled synthetic table
+SYNTHETIC_LINE = "SYNTHETIC, ILLUSTRATIVE DATA: these are not the study's patients"
 
 
 def check_table_path(path: str | Path) -> Path:
@@ -72,6 +76,13 @@ def csv_columns(path: Path) -> list[str] | None:
             return next(csv.reader(handle), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
+
+
+def names_bundled_synthetic(*sources: object) -> bool:
+    """Whether any of ``sources`` is a path to a bundled synthetic table (data frames are not)."""
+    return any(
+        isinstance(source, str | Path) and is_bundled_synthetic(Path(source)) for source in sources
+    )
 
 
 def is_bundled_synthetic(path: Path) -> bool:

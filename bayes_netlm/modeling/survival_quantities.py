@@ -31,6 +31,7 @@ from bayes_netlm.summaries import (
 
 __all__ = [
     "HORIZONS",
+    "RMST_HORIZON",
     "derived_quantities",
     "hazard_ratio_draws",
     "hr_name",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 HORIZONS = (1.0, 5.0, 10.0)
+#: years up to which restricted mean survival is taken unless a run specification says otherwise
+RMST_HORIZON = 10.0
 
 
 def hr_name(reference_time: float) -> str:
@@ -110,7 +113,7 @@ def derived_quantities(
     posterior: xr.Dataset,
     group_shape: bool,
     horizons: Sequence[float] = HORIZONS,
-    rmst_horizon: float = 10.0,
+    rmst_horizon: float = RMST_HORIZON,
 ) -> dict[str, np.ndarray]:
     """Per-draw HR(t_ref), HR(t), time ratio, medians, S(t) and their differences, RMST.
 
@@ -170,7 +173,7 @@ def survival_summary(
     group_shape: bool,
     clinical: ClinicalThresholds,
     horizons: Sequence[float] = HORIZONS,
-    rmst_horizon: float = 10.0,
+    rmst_horizon: float = RMST_HORIZON,
 ) -> Summary:
     """HR(t_ref) probabilities plus S(t) and RMST differences, HR(t), medians, shapes.
 

@@ -75,7 +75,12 @@ from bayes_netlm.evidence.collapse import Collapsed, collapse
 from bayes_netlm.evidence.patients import SurvivalData, require_positive_times
 from bayes_netlm.modeling.results import TABLE_COLUMNS, FitResult, summary_rows
 from bayes_netlm.modeling.sampling import CompiledModel, SamplerSettings, convergence_table
-from bayes_netlm.modeling.survival_quantities import HORIZONS, hr_name, survival_summary
+from bayes_netlm.modeling.survival_quantities import (
+    HORIZONS,
+    RMST_HORIZON,
+    hr_name,
+    survival_summary,
+)
 from bayes_netlm.priors import ClinicalThresholds, NormalPrior
 from bayes_netlm.progress import Progress
 
@@ -293,7 +298,7 @@ def fit_survival(
     settings: SamplerSettings = SamplerSettings(),
     fitter: WeibullFitter | None = None,
     horizons: Sequence[float] = HORIZONS,
-    rmst_horizon: float = 10.0,
+    rmst_horizon: float = RMST_HORIZON,
     progress: Progress | None = None,
 ) -> FitResult:
     """Fit every data set under every prior with one compiled model.

@@ -159,6 +159,10 @@ def check_out_file(path: str | Path, option: str = "--out") -> Path:
     out = Path(path)
     if out.is_dir():
         raise InputError.single(option, f"{out} is a folder", "give the name of a file")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise InputError.single(
+            option, f"{out.parent} is a file, not a folder", "give a file inside a folder"
+        )
     if not out.parent.is_dir():
         raise InputError.single(
             option, f"folder {out.parent} does not exist", "create it first or choose another"
@@ -185,7 +189,7 @@ def check_out_folder(path: str | Path, option: str = "--out") -> Path:
     """
     out = Path(path)
     if out.exists() and not out.is_dir():
-        raise InputError.single(option, f"{out} is a file", "give a folder for the figures")
+        raise InputError.single(option, f"{out} is a file", "give a folder; a new one is made")
     existing, is_file, problem = _nearest_folder(out)
     if is_file:
         raise InputError.single(option, f"cannot be made: {existing} is a file", "choose a folder")
