@@ -111,7 +111,16 @@ def quantity_label(
     if weibull is not None:
         return weibull
     if quantity in HR_QUANTITIES and hr != "HR":
-        return quantity_label(quantity, clinical).replace("HR", hr)
+        # a hazard ratio at one time compares the hazards then, not who does better overall:
+        # with crossing hazards the survival curves can favour the other group at that time
+        probability = quantity_label(quantity, clinical).split(":")[0].replace("HR", hr)
+        return {
+            "hr": f"{hr} (cystic vs solid)",
+            "p_below_1": f"{probability}: lower hazard in cystic at that time",
+            "p_benefit": f"{probability}: clinically important lower hazard at that time",
+            "p_harm": f"{probability}: clinically important higher hazard at that time",
+            "p_equivalent": f"{probability}: practically equivalent hazards at that time",
+        }[quantity]
     if quantity.startswith("survival_"):
         _, group, horizon = quantity.split("_")
         name = "solid" if group == "reference" else "cystic"

@@ -145,6 +145,13 @@ def test_rates_logor_prior_headline_is_the_quadrature_and_pymc_the_check():
     table = fit.table.set_index(["method", "quantity"])
     exact, pymc = table.loc[("exact", "p_rd_above_0")], table.loc[("pymc", "p_rd_above_0")]
     assert abs(exact["value"] - pymc["value"]) < 0.05  # a short chain: a coarse check only
+    # prior_sensitivity of rates: power-scaling from the draws; no hazard-ratio grid, and it
+    # says so instead of returning empty tables silently
+    sens = bn.prior_sensitivity(fit)
+    assert len(sens.power_scaling) == 1 and sens.grid.empty and not sens.warnings
+    assert "needs MCMC draws" in bn.prior_sensitivity(quick).warnings[0]
+    with pytest.raises(bn.InputError, match="a rate comparison has no hazard ratio"):
+        bn.prior_sensitivity(fit, [0.5, 1.0], [0.5])
 
 
 def test_prior_sensitivity_grid_is_exact_and_tipping_points_are_read():

@@ -79,3 +79,8 @@ def test_tables_and_figure():
     figure = assurance_figure(table, checks)
     assert_laid_out(figure)
     assert len(figure.axes[0].lines) >= len(RULES)
+    assert "simulation" in figure.axes[0].get_title()
+    # without simulated checks (the run's design section) the title promised points not drawn
+    alone = assurance_figure(table)
+    assert alone.axes[0].get_title() == "Assurance by the Normal approximation"
+    assert not alone.axes[0].containers  # no error bars

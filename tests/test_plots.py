@@ -204,7 +204,7 @@ def test_hr_posterior_figure_names_a_time_varying_hr_and_keeps_a_long_title_on_t
     label = "Hepatic progression-free survival, full cohort (SYNTHETIC cohort)"
     figure = plots.hr_posterior_figure(hr_tree, "os_full", label, CLINICAL, "HR at 1 year")
     ax = figure.axes[0]
-    assert ax.get_xlabel() == "HR at 1 year (cystic / solid); < 1 favours cystic"
+    assert ax.get_xlabel() == "HR at 1 year (cystic / solid); < 1: lower hazard in cystic then"
     assert ax.get_title() == f"{label}:\nposterior HR at 1 year"
     assert_laid_out(figure)
     plain = plots.hr_posterior_figure(hr_tree, "os_full", "Overall survival", CLINICAL)

@@ -287,3 +287,31 @@ def test_prior_table_lists_each_specification_with_its_endpoints():
         ["informative", "rates", "<code>beta:8.6,34.4</code>", "Major morbidity"],
         ["informative", "rates", "<code>beta:1.6,78.4</code>", "Mortality"],
     ]
+
+
+def test_tipping_and_power_scaling_tables_say_what_each_row_rests_on():
+    from bayes_netlm.reporting.report_sections import sensitivity_section
+
+    common = {"label": "OS", "conclusion": "P(HR < 1) > 0.5", "probability_reference": 0.52}
+    common |= {"family": "skeptical", "level": 0.5, "method": "PSIS", "probability_tipping": 0.5}
+    tipping = pd.DataFrame(
+        [
+            {**common, "tipping_sd": 0.4, "settled": True, "reading": "settled"},
+            # within Monte Carlo error of the level: its tipping SD and check were shown anyway
+            {**common, "tipping_sd": 0.3, "settled": False, "reading": "not settled"},
+        ]
+    )
+    psense = pd.DataFrame(
+        [
+            {"fit": f, "analysis": a, "variable": "log_hr", "prior_cjs": 0.01}
+            | {"likelihood_cjs": 0.2, "diagnosis": "✓", "reading": "r", "data": d}
+            for f, a, d in (
+                ("os|vague", "summary_hr", "published"),
+                ("os|vague", "weibull", "synthetic"),
+            )
+        ]
+    )
+    html = sensitivity_section(pd.DataFrame({"x": [1]}), tipping, psense, "vague")
+    assert html.count("0.500 (level 0.5; PSIS)") == 1  # the settled row only
+    assert html.count("0.400") == 1 and "0.300" not in html
+    assert html.count("(SYNTHETIC cohort)") == 1 and "weibull (SYNTHETIC cohort)" in html

@@ -23,3 +23,13 @@ def test_overall_survival_keeps_its_words():
     assert "longer overall survival in cystic" in quantity_label(
         "p_rmst_difference_above_0", CLINICAL, outcome="overall survival"
     )
+
+
+def test_a_hazard_ratio_at_one_time_is_not_called_better_or_a_benefit():
+    # with group-specific shapes P(HR at 1 year < 1) = 0.77 sat beside P(S(1 year) higher in
+    # cystic) = 0.04 under the words "cystic better": the HR at a time compares hazards then
+    for quantity in ("p_below_1", "p_benefit", "p_harm", "p_equivalent"):
+        label = quantity_label(quantity, CLINICAL, hr="HR at 1 year")
+        assert "HR at 1 year" in label and label.endswith("at that time"), label
+        assert "better" not in label and "benefit" not in label and "harm" not in label
+    assert quantity_label("p_below_1", CLINICAL) == "P(HR < 1): cystic better"  # constant HR

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_netlm.api.result import FitSummary
+from bayes_netlm.errors import InputError
 from bayes_netlm.priors import NormalPrior
 
 if TYPE_CHECKING:
@@ -86,13 +87,16 @@ def prior_sensitivity(
 ) -> SensitivityResult:
     """Prior grid, tipping points and power-scaling of a fitted result.
 
+    The grid and the tipping points are of a hazard ratio; for a :class:`RatesResult` only
+    power-scaling is computed, from its MCMC draws (none without them: a warning says so).
+
     Parameters
     ----------
     result : HazardRatioResult, WeibullResult or RatesResult
         What :func:`hazard_ratio`, :meth:`WeibullPH.fit` or :func:`compare_rates` returned.
     prior_hr_centres, prior_sds : sequence of float, optional
         The grid: Normal priors on log HR centred at log(centre) with these SDs (default: the
-        grid of ``models/run.toml``, HR 0.5-2 by SD 0.2-2).
+        grid of ``models/run.toml``, HR 0.5-2 by SD 0.2-2). Not for a :class:`RatesResult`.
     seed : int, optional
         Seed of the refits of a Weibull fit (default: the fit's seed + 1).
 
@@ -118,6 +122,12 @@ def prior_sensitivity(
         return _hazard_ratio(result, chosen_means, chosen_sds)
     if isinstance(result, WeibullResult):
         return _weibull(result, chosen_means, chosen_sds, seed)
+    if prior_hr_centres is not None or prior_sds is not None:
+        raise InputError.single(
+            "prior_hr_centres, prior_sds",
+            "are a grid of hazard-ratio priors; a rate comparison has no hazard ratio",
+            "leave them out: for rates, prior_sensitivity gives power-scaling",
+        )
     return _rates(result)
 
 
@@ -202,9 +212,13 @@ def _rates(result: FitSummary) -> SensitivityResult:
 
     assert isinstance(result, RatesResult) and result.comparison is not None
     assert result.prior is not None
-    psense = pd.DataFrame()
+    psense, warnings = pd.DataFrame(), []
     if result.tree is not None:
         psense = rates_psense(
             {"rates": result.tree}, [result.comparison], {result.prior_name: result.prior}
         )
-    return SensitivityResult(pd.DataFrame(), pd.DataFrame(), psense, [], result.comparison.label)
+    else:
+        warnings.append("no power-scaling: it needs MCMC draws; fit with mcmc=True")
+    return SensitivityResult(
+        pd.DataFrame(), pd.DataFrame(), psense, warnings, result.comparison.label
+    )

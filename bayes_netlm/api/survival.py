@@ -133,7 +133,8 @@ class WeibullPH:
     --------
     >>> import pandas as pd
     >>> import bayes_netlm as bn
-    >>> df = pd.read_csv("data/synthetic_cohort.csv")
+    >>> from bayes_netlm.evidence.table_files import SYNTHETIC_COHORT  # bundled, SYNTHETIC
+    >>> df = pd.read_csv(SYNTHETIC_COHORT)
     >>> fit = bn.WeibullPH(prior="skeptical").fit(  # doctest: +SKIP
     ...     df, duration_col="os_time", event_col="os_event", group_col="group",
     ...     index_level="cystic")

@@ -14,10 +14,10 @@ from bayes_netlm.errors import InputError
 
 __all__ = [
     "SYNTHETIC_COHORT",
+    "SYNTHETIC_LINE",
     "TABLE_SUFFIXES",
     "check_table_path",
     "csv_columns",
-    "SYNTHETIC_LINE",
     "is_bundled_synthetic",
     "names_bundled_synthetic",
 ]

@@ -207,7 +207,9 @@ def hr_posterior_figure(
     ax.set_xlim(np.exp(lower), np.exp(upper))
     ax.set_ylim(bottom=0)
     xlabel = HR_XLABEL if hr == "HR" else HR_XLABEL.replace("Hazard ratio", hr)
-    ax.set_xlabel(f"{xlabel}; < 1 favours cystic")
+    # a hazard ratio at one time compares the hazards then: it does not say who does better
+    favours = "< 1 favours cystic" if hr == "HR" else "< 1: lower hazard in cystic then"
+    ax.set_xlabel(f"{xlabel}; {favours}")
     ax.set_ylabel(DENSITY_YLABEL)
     ax.set_title(title)
     ax.legend(fontsize="small", loc="upper right")

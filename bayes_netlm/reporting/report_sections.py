@@ -191,17 +191,17 @@ def _tipping_rows(tipping: pd.DataFrame) -> list[tuple[str, list[str]]]:
         at_tipping = getattr(r, "probability_tipping", float("nan"))
         method = getattr(r, "method", None)
         how = f"; {method}" if isinstance(method, str) else ""
+        settled = bool(getattr(r, "settled", True))  # no tipping SD within Monte Carlo error
         check = (
-            DASH
-            if not math.isfinite(at_tipping) or not math.isfinite(r.tipping_sd)
-            else f"{at_tipping:.3f} (level {r.level:g}{how})"
+            f"{at_tipping:.3f} (level {r.level:g}{how})"
+            if settled and math.isfinite(at_tipping) and math.isfinite(r.tipping_sd)
+            else DASH
         )
         cells = [
             escape(str(r.label)),
             escape(str(r.conclusion)),
             fixed(r.probability_reference, 3),
         ]
-        settled = bool(getattr(r, "settled", True))  # no tipping SD within Monte Carlo error
         sd = fixed(r.tipping_sd, 3) if settled else DASH
         cells += [escape(str(r.family)), sd, escape(str(r.reading)), check]
         rows.append(("", cells))
@@ -219,8 +219,9 @@ def sensitivity_section(
         "benefit (enthusiastic) or on the mirrored harm (pessimistic), at which the conclusion "
         "flips: a reader who holds a prior at least that firm would conclude otherwise. Summary-"
         "level tipping points are exact; Weibull ones are found on the posterior draws "
-        "reweighted by PSIS, refitted where the weights are unreliable (last column: the "
-        "probability at the tipping point, which equals the level, and the method). For a fit "
+        "reweighted by PSIS, refitted where the weights are unreliable (last column, Weibull "
+        "fits with a settled tipping point only: the probability at the tipping point, which "
+        "equals the level, and the method). For a fit "
         "with a group-specific shape the prior is on the HR at its reference time, which the "
         "conclusion names (e.g. P(HR at 1 year &lt; 1) &gt; 0.5). Heat maps of the prior grid "
         "are in the figures section (* = cell refitted because PSIS k-hat > 0.7 or the "
@@ -244,7 +245,8 @@ def sensitivity_section(
             "failed" if str(r.diagnosis).startswith("potential") else "",
             [
                 escape(str(r.fit)),
-                escape(str(r.analysis)),
+                escape(str(r.analysis))
+                + (" (SYNTHETIC cohort)" if getattr(r, "data", "") == "synthetic" else ""),
                 escape(str(r.variable)),
                 fixed(r.prior_cjs, 3),
                 fixed(r.likelihood_cjs, 3),

@@ -284,7 +284,7 @@ def hazard_ratio_over_time_figure(
     ax.set_ylim(y_low, y_high)
     ax.set_xlim(0, float(t_max))
     ax.set_xlabel(TIME_XLABEL)
-    ax.set_ylabel(f"{HR_YLABEL}; < 1 favours cystic")
+    ax.set_ylabel(f"{HR_YLABEL}; < 1: lower hazard in cystic at that time")
     kind = "group-specific shapes" if group_shape else "proportional hazards (constant)"
     ax.set_title(f"{label}: hazard ratio over time, {kind}")
     ax.legend(fontsize="small", loc="best")

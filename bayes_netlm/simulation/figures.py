@@ -107,5 +107,8 @@ def assurance_figure(table: pd.DataFrame, checks: pd.DataFrame | None = None) ->
     ax.set_ylabel("Assurance (probability of success)")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
-    ax.set_title("Normal approximation (lines), Weibull simulation ± 2 MCSE (points)", fontsize=9)
+    title = "Assurance by the Normal approximation"
+    if checks is not None:  # the simulated points are drawn only when there are checks
+        title = "Normal approximation (lines), Weibull simulation ± 2 MCSE (points)"
+    ax.set_title(title, fontsize=9)
     return figure
