@@ -246,6 +246,12 @@ def test_heatmap_renders_with_labels(tmp_path):
     ).assign(method=["PSIS", "PSIS", "refit", "refit", "PSIS", "PSIS", "PSIS", "PSIS"])
     figure = heatmap_figure(grid, "Overall survival")
     assert_laid_out(figure)
+    # the run's longest label with the refit note fits too (the title ran off both edges)
+    assert_laid_out(
+        heatmap_figure(
+            grid, "Overall survival, full cohort (SYNTHETIC cohort) (Weibull, patient-level data)"
+        )
+    )
     path = tmp_path / "grid.png"
     figure.savefig(path, dpi=100)
     assert path.stat().st_size > 10_000

@@ -219,6 +219,13 @@ def test_hazard_ratio_over_time_figure(tmp_path, group_shape: bool) -> None:
     figure = survival_plots.hazard_ratio_over_time_figure(
         posterior, group_shape, "OS", CLINICAL, t_max=10.0, reference_time=1.0
     )
+    # the run's longest label fits too (its title ran off both edges, in two lines now)
+    long = "Hepatic progression-free survival, full cohort (SYNTHETIC cohort)"
+    assert_laid_out(
+        survival_plots.hazard_ratio_over_time_figure(
+            posterior, group_shape, long, CLINICAL, t_max=10.0, reference_time=1.0
+        )
+    )
     image = _save(figure, tmp_path / "hr.png")
     assert image.shape[0] > 300 and image.shape[1] > 500
     ax = figure.axes[0]

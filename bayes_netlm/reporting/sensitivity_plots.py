@@ -47,9 +47,16 @@ def heatmap_figure(grid: pd.DataFrame, label: str, quantity: str = "HR") -> Figu
 
     """
     thresholds = sorted(grid["threshold"].unique(), reverse=True)
+    note = (
+        "(* refitted: PSIS k-hat > 0.7 or weight ESS < 400)"
+        if "method" in grid and (grid["method"] == "refit").any()
+        else ""
+    )
     figure = Figure(figsize=(5.2 * len(thresholds), 4.2))
-    # each panel's colourbar (and its label) takes its room from the panel as placed here
-    set_margins(figure, top=TOP + SUPTITLE, right=0.1, wspace=0.3)
+    # each panel's colourbar (and its label) takes its room from the panel as placed here; the
+    # note on refits, if any, has a line of its own under the title
+    lines = 2 if note else 1
+    set_margins(figure, top=TOP + lines * SUPTITLE, right=0.1, wspace=0.3)
     axes = figure.subplots(1, len(thresholds), squeeze=False)[0]
     for ax, threshold in zip(axes, thresholds, strict=True):
         cells = grid[grid["threshold"] == threshold]
@@ -78,10 +85,5 @@ def heatmap_figure(grid: pd.DataFrame, label: str, quantity: str = "HR") -> Figu
         ax.set_ylabel(f"Prior centre ({quantity})")
         ax.set_title(f"P({quantity} < {threshold:g})")
         figure.colorbar(image, ax=ax, shrink=0.8, label="Posterior probability")
-    note = (
-        " (* refitted: PSIS k-hat > 0.7 or weight ESS < 400)"
-        if "method" in grid and (grid["method"] == "refit").any()
-        else ""
-    )
-    figure.suptitle(f"{label}: prior sensitivity{note}")
+    figure.suptitle(f"{label}: prior sensitivity" + (f"\n{note}" if note else ""))
     return figure

@@ -33,7 +33,13 @@ from bayes_netlm.reporting.km_annotations import (
     draw_at_risk_table,
     mark_synthetic,
 )
-from bayes_netlm.reporting.margins import SUPTITLE, TOP, left_for_labels, set_margins
+from bayes_netlm.reporting.margins import (
+    SUPTITLE,
+    TOP,
+    left_for_labels,
+    set_margins,
+    title_lines,
+)
 from bayes_netlm.reporting.plots import RATIO_TICKS, hr_reference_lines
 
 __all__ = [
@@ -284,9 +290,9 @@ def hazard_ratio_over_time_figure(
     ax.set_ylim(y_low, y_high)
     ax.set_xlim(0, float(t_max))
     ax.set_xlabel(TIME_XLABEL)
-    ax.set_ylabel(f"{HR_YLABEL}; < 1: lower hazard in cystic at that time")
+    ax.set_ylabel(f"{HR_YLABEL}; < 1: lower in cystic")  # the hazards at each time
     kind = "group-specific shapes" if group_shape else "proportional hazards (constant)"
-    ax.set_title(f"{label}: hazard ratio over time, {kind}")
+    ax.set_title(title_lines(figure, f"{label}:", f"hazard ratio over time, {kind}"))
     ax.legend(fontsize="small", loc="best")
     return figure
 
