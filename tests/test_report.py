@@ -209,7 +209,7 @@ def test_exact_value_is_the_headline_and_mcmc_the_check_with_its_mcse():
     headline = f"<b>{hr['value']:.2f} ({hr['lower']:.2f} to {hr['upper']:.2f})</b>"
     assert headline in html
     check = f"MCMC check: {hr['value'] * 1.03:.2f} ({hr['lower']:.2f} to {hr['upper']:.2f}); "
-    assert check + "MCSE 0.004 (0.005 to 0.012)" in html
+    assert check + "MCSE 0.004; of the limits 0.005 and 0.012" in html
     # every MCMC probability carries its MCSE: 2 endpoints x 2 priors x 4 probabilities
     assert html.count("; MCSE 0.004</span>") == 2 * 2 * 4
     assert "main value is from MCMC" not in html and "exact in grey" not in html

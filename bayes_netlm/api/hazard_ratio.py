@@ -181,7 +181,8 @@ def hazard_ratio(
     n : (int, int), optional
         Group sizes (index, reference) for the information check.
     threshold : float, optional
-        Clinically important HR (default from ``models/prior_sets.toml``, 0.7).
+        Clinically important HR (default from ``models/prior_sets.toml``, 0.7). The harm
+        threshold is its mirror image, 1 / threshold (P(HR > 1.43) by default; 2 for 0.5).
     mcmc : bool, default True
         Also fit the model with PyMC (NumPyro NUTS) as a check, and keep its DataTree.
     seed, draws, tune, chains

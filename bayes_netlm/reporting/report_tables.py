@@ -92,8 +92,9 @@ def _mcse_text(row: pd.Series, quantity: str) -> str:
     """The MCSE of an MCMC value (and of both interval limits for effects)."""
     if quantity in EFFECTS or not quantity.startswith("p_"):
         decimals = 3 if quantity == "rd" else 2
-        limits = (fixed(row[c], decimals + 1) for c in ("mcse_lower", "mcse_upper"))
-        return f"MCSE {fixed(row['mcse_value'], decimals + 1)} ({' to '.join(limits)})"
+        lower, upper = (fixed(row[c], decimals + 1) for c in ("mcse_lower", "mcse_upper"))
+        # named, not "(a to b)": the three are MCSEs (median, lower limit, upper limit), no interval
+        return f"MCSE {fixed(row['mcse_value'], decimals + 1)}; of the limits {lower} and {upper}"
     if not math.isfinite(float(row["mcse_value"])):
         return "MCSE not estimable: every draw on one side"
     return f"MCSE {fixed(row['mcse_value'], 3)}"
