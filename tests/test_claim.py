@@ -24,6 +24,7 @@ def test_the_design_section_is_done_once_by_whichever_process_claims_it(tmp_path
     marker = tmp_path / DESIGN
     html, figures = design_part(5, marker)  # first claim: this caller does it
     assert "Prior predictive checks" in html
+    assert "<b>Not run for this report</b>" in html  # the calibration: said plainly
     # the assurance table is the report's own table (it was pandas' bordered HTML, index row)
     assert "<th>Cystic patients</th>" in html and 'border="1"' not in html
     assert [name for name, _, _ in figures.items] == ["design_prior_predictive", "design_assurance"]

@@ -126,6 +126,9 @@ def test_run_writes_every_output(first_run):
     assert len(psense) == 16 + 32 + 16  # every MCMC fit but the shape-marginalised check
     assert "WARNING" in html and "not consistent with proportional hazards" in html
     assert "SYNTHETIC, ILLUSTRATIVE DATA" in html
+    # said up front too, before the first table (the summary did not mention it)
+    up_front = html.index("Patient-level section: SYNTHETIC data.")
+    assert up_front < html.index("<h3>Prior sets</h3>")
     assert "How much does the answer rest on the prior?" in html
     # the group-shape fit's conclusions name the HR at its reference time, and the report says
     # that lifelines' common-shape Weibull HR beside it is another quantity

@@ -269,6 +269,19 @@ def _warnings_box(analysis: PublishedAnalysis) -> str:
     )
 
 
+def _synthetic_note(analysis: PublishedAnalysis) -> str:
+    """Said up front: the patient-level section rests on a synthetic cohort (if it does)."""
+    survival = analysis.spec.survival
+    if survival is None or not survival.synthetic:
+        return ""
+    return (
+        '<p class="warning"><b>Patient-level section: SYNTHETIC data.</b> The censored Weibull '
+        "model further down is fitted to a synthetic, illustrative cohort, not to the study's "
+        "patients (they are not public): it shows the method and what such data could say, not "
+        "the study's answer.</p>\n"
+    )
+
+
 def _header(analysis: PublishedAnalysis) -> str:
     study = analysis.study
     clinical = analysis.catalog.clinical
@@ -301,7 +314,7 @@ Carlo standard error. Under a flat or vague prior, P(HR &lt; 1) restates the pub
 (1 − p/2 on the side of the estimate); the prior sets are what add information.</p>
 <p><b>Sign convention.</b> HR = hazard({index}) / hazard({reference}): HR &lt; 1 favours
 {index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
-{_warnings_box(analysis)}
+{_synthetic_note(analysis)}{_warnings_box(analysis)}
 <h3>Prior sets</h3>
 {html_table(["Prior set", "Analysis", "Specification", "Endpoints"], prior_rows)}
 """

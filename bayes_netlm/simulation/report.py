@@ -72,8 +72,9 @@ def simulation_section(
         f"1 - {FAMILY_ALPHA:g}/m for a family of m quantities.</p>",
         _sbc_rows(sbc)
         if sbc
-        else "<p>Run <code>bayes-netlm calibrate --model all --sims N</code> for the "
-        "calibration of every model family (minutes, on a Dask cluster).</p>",
+        else "<p><b>Not run for this report</b> (it takes minutes): run <code>bayes-netlm "
+        "calibrate --model all --sims N</code> for the calibration of every model family (on a "
+        "Dask cluster).</p>",
     ]
     parts += [_img(figures.get(f"sbc_{r.family}"), f"SBC {r.family}") for r in sbc]
     parts.append("<h3>Prior predictive checks</h3><ul>")
