@@ -260,25 +260,19 @@ def _warnings_box(analysis: PublishedAnalysis) -> str:
         f"Fit {escape(str(fit))}: {NOT_CONVERGED}."
         for fit in conv.loc[~conv["converged"].astype(bool), "fit"]
     ]
+    if analysis.spec.survival is not None and analysis.spec.survival.synthetic:
+        items.append(
+            "<b>Patient-level section: SYNTHETIC data.</b> The censored Weibull model further "
+            "down is fitted to a synthetic, illustrative cohort, not to the study's patients (they "
+            "are not public): it shows the method and what such data could say, not the study's "
+            "answer."
+        )
     if not items:
         return ""
     return (
         '<div class="warning"><b>Read with care:</b><ul>'
         + "".join(f"<li>{item}</li>" for item in items)
         + "</ul></div>"
-    )
-
-
-def _synthetic_note(analysis: PublishedAnalysis) -> str:
-    """Said up front: the patient-level section rests on a synthetic cohort (if it does)."""
-    survival = analysis.spec.survival
-    if survival is None or not survival.synthetic:
-        return ""
-    return (
-        '<p class="warning"><b>Patient-level section: SYNTHETIC data.</b> The censored Weibull '
-        "model further down is fitted to a synthetic, illustrative cohort, not to the study's "
-        "patients (they are not public): it shows the method and what such data could say, not "
-        "the study's answer.</p>\n"
     )
 
 
@@ -314,7 +308,7 @@ Carlo standard error. Under a flat or vague prior, P(HR &lt; 1) restates the pub
 (1 − p/2 on the side of the estimate); the prior sets are what add information.</p>
 <p><b>Sign convention.</b> HR = hazard({index}) / hazard({reference}): HR &lt; 1 favours
 {index}. RD = rate({index}) − rate({reference}); RR and OR are {index} relative to {reference}.</p>
-{_synthetic_note(analysis)}{_warnings_box(analysis)}
+{_warnings_box(analysis)}
 <h3>Prior sets</h3>
 {html_table(["Prior set", "Analysis", "Specification", "Endpoints"], prior_rows)}
 """
