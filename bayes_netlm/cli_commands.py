@@ -18,7 +18,7 @@ import numpy as np
 from bayes_netlm import cli_checks as checks
 from bayes_netlm.api._common import hr_prior, probability_name, rate_prior, with_thresholds
 from bayes_netlm.errors import InputError
-from bayes_netlm.evidence.table_files import check_table_path, is_bundled_synthetic
+from bayes_netlm.evidence.table_files import check_table_path
 from bayes_netlm.priors import PriorCatalog, load_prior_catalog
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _prior_shown(prior: object, name: str, catalog: PriorCatalog, described: str
     """The prior as the output names it: the distribution, and the set or statement it came from."""
     if described:
         return f"{prior} ({name}: {described})"
-    if name in catalog.sets or name in catalog.rate_priors:
+    if name in catalog.set_names:
         return f"{prior} ({name} prior set)"
     return str(prior)
 
@@ -201,8 +201,7 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
 
 def survival(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm survival``: the censored Weibull model with lifelines beside it."""
-    path = check_table_path(args.data)  # before pandas, PyMC and lifelines load
-    synthetic = is_bundled_synthetic(path)
+    check_table_path(args.data)  # before pandas, PyMC and lifelines load
     catalog = load_prior_catalog()
     name, prior, _ = hr_prior(args.prior, catalog, "--prior")
     requested = [c.strip() for c in args.covariates.split(",") if c.strip()]
@@ -242,7 +241,7 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
             "covariates": list(data.covariates.columns),
             "time_unit": "years",
             "time_unit_of_file": args.time_unit,
-            "synthetic": synthetic,
+            "synthetic": fit.synthetic,  # the file is a bundled synthetic table
             "notes": list(data.notes),
         },
         "prior": _prior_shown(prior, name, catalog),

@@ -144,12 +144,17 @@ class PriorCatalog:
     rate_priors: dict[str, RatePriorSet] = field(default_factory=dict)
     shape_prior: NormalPrior | None = None
 
+    @property
+    def set_names(self) -> list[str]:
+        """Every set's name once: the full sets, then the rates-only ones."""
+        return list(dict.fromkeys([*self.sets, *self.rate_priors]))
+
     def rate_prior(self, name: str, outcome: str, where: str) -> RatePrior | None:
         """The rate prior of a set for one outcome: a rates-only set first, then a full set."""
         if name in self.rate_priors:
             return self.rate_priors[name].for_outcome(outcome)
         if name not in self.sets:
-            choices = ", ".join([*self.sets, *self.rate_priors])
+            choices = ", ".join(self.set_names)
             raise InputError.single(where, f"unknown prior set {name!r}", f"use one of {choices}")
         return self.sets[name].rates
 

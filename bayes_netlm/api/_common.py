@@ -42,7 +42,7 @@ RatePriorLike = str | NormalPrior | BetaPrior
 def _set_name(text: str, catalog: PriorCatalog) -> str | None:
     """The catalog's spelling of a set name given in any case, or None."""
     wanted = text.strip().lower()
-    names = {name.lower(): name for name in [*catalog.sets, *catalog.rate_priors]}
+    names = {name.lower(): name for name in catalog.set_names}
     return names.get(wanted)
 
 
@@ -100,7 +100,7 @@ def rate_prior(
             )
         return name, found
     if ":" not in text:  # the rate sets and forms, not those of a hazard ratio
-        choices = ", ".join(dict.fromkeys([*catalog.sets, *catalog.rate_priors]))
+        choices = ", ".join(catalog.set_names)
         raise InputError.single(
             where,
             f"unknown prior set {text!r}",
