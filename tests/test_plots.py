@@ -187,13 +187,51 @@ def test_forest_figure_rejects_probabilities(table):
         plots.forest_figure(table, "os_full", "rr", "x")
 
 
-def test_rank_figure_limits_fits(hr_tree, tmp_path):
-    figure = rank_plots.rank_figure(hr_tree, "log_hr", max_fits=2)
+def _mixing_tree(shifts: dict[str, float], seed: int = 5) -> xr.DataTree:
+    """Four fits of iid draws; a fit in ``shifts`` has its first chain moved by that many SDs."""
+    rng = np.random.default_rng(seed)
+    fits = ["a", "b", "c", "d"]
+    draws = rng.normal(size=(4, 500, len(fits)))
+    for i, fit in enumerate(fits):
+        draws[0, :, i] += shifts.get(fit, 0.0)
+    posterior = xr.Dataset(
+        {"log_hr": (("chain", "draw", "fit"), draws)},
+        coords={"chain": np.arange(4), "draw": np.arange(500), "fit": fits},
+    )
+    return xr.DataTree.from_dict({"posterior": posterior})
+
+
+def test_least_mixed_fits_are_those_with_the_highest_rhat():
+    tree = _mixing_tree({"c": 1.0, "b": 0.4})
+    draws = tree.posterior["log_hr"]
+    assert rank_plots.least_mixed_fits(draws, 2) == ["c", "b"]
+    every = rank_plots.least_mixed_fits(draws, 10)
+    assert every[:2] == ["c", "b"] and sorted(every) == ["a", "b", "c", "d"]
+    # draws that never move have no R-hat: shown first, not hidden behind finite values
+    frozen = draws.copy(data=np.where(draws["fit"] == "d", 0.5, draws))
+    assert rank_plots.least_mixed_fits(frozen, 1) == ["d"]
+
+
+def test_rank_figure_shows_the_least_mixed_fits(tmp_path):
+    tree = _mixing_tree({"d": 0.8})
+    figure = rank_plots.rank_figure(tree, "log_hr", max_fits=2)
     assert isinstance(figure, Figure)
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    assert len(titles) == 2 and all("log_hr" in t for t in titles)
-    assert "Rank plot of log_hr" in figure.get_suptitle()
+    assert len(titles) == 2 and "d" in titles[0] and all("log_hr" in t for t in titles)
+    assert figure.get_suptitle().startswith(
+        "Rank plot of log_hr, the 2 of 4 fits with the highest R-hat"
+    )
+    assert_laid_out(figure)
     _save(figure, tmp_path / "rank.png")
+    # one panel: the figure is narrower and its title takes two lines, still on the canvas
+    single = rank_plots.rank_figure(tree, "log_hr", max_fits=1)
+    assert single.get_suptitle().count("\n") == 1
+    assert_laid_out(single)
+    # every fit shown: nothing was left out, so the title does not say so
+    every = rank_plots.rank_figure(tree, "log_hr", max_fits=4)
+    assert every.get_suptitle().startswith("Rank plot of log_hr: uniform")
+    for shown in (figure, single, every):
+        plt.close(shown)
 
 
 def test_hr_posterior_figure_names_a_time_varying_hr_and_keeps_a_long_title_on_the_canvas(

@@ -138,7 +138,7 @@ class Reanalysis:
         return forest_figure(table, endpoint, quantity, label, analysis)
 
     def plot_rank(self, model: str = "summary_hr") -> Figure:
-        """ArviZ rank plot of a model's main parameter (first fits)."""
+        """ArviZ rank plot of a model's main parameter (the two fits with the highest R-hat)."""
         from bayes_netlm.reporting.rank_plots import rank_figure
 
         tree = self.trees[model]

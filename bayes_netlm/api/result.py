@@ -170,7 +170,11 @@ class FitSummary:
         return figure_of(az.plot_trace_dist(tree, var_names=names, backend="matplotlib"))
 
     def plot_rank(self, var_name: str | None = None) -> Figure:
-        """ArviZ rank plot: uniform, overlapping chains mean good mixing."""
+        """ArviZ rank plot: uniform, overlapping chains mean good mixing.
+
+        Of a batch of fits, the two with the highest R-hat are shown (the fits where a mixing
+        problem would show first; every fit's R-hat is in the convergence table).
+        """
         from bayes_netlm.reporting.rank_plots import rank_figure
 
         return rank_figure(self._require_tree(), var_name or self._main_variable())

@@ -25,6 +25,7 @@ __all__ = [
     "TOP",
     "left_for_labels",
     "set_margins",
+    "text_width",
     "title_lines",
 ]
 
