@@ -314,3 +314,41 @@ def test_the_second_process_gets_its_settings_before_pandas_or_pymc_load():
     result = run_python(code, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[0] == "1000 1 []"
+
+
+_LAZY_JAX = """
+import sys
+import numpy as np
+import arviz  # registers jax and numpyro as lazy modules (arviz_base's NumPyro converter)
+from scipy.special import logsumexp
+from bayes_netlm.modeling.lazy_modules import forget_unloaded_lazy_modules
+from bayes_netlm.run import _in_child
+
+def jax():
+    return type(sys.modules.get("jax")).__name__
+
+print(jax())
+if {forget}:
+    _in_child("sys:getrecursionlimit")  # any call in the second process
+print(jax())
+logsumexp(np.ones(3))
+print(jax())
+import jax.numpy as jnp
+print(float(jnp.ones(2).sum()), forget_unloaded_lazy_modules(("jax",)))
+"""
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_the_second_process_does_not_import_jax_for_scipy(forget):
+    """ArviZ registers ``jax`` lazily in ``sys.modules``; SciPy's array-API check then imports it
+    at the first ``logsumexp`` (0.5 s of CPU in the run's second process, which never uses JAX).
+    A call in the second process forgets the unloaded entry first, so SciPy imports nothing, and a
+    later ``import jax`` still works; a loaded JAX is never removed."""
+    result = run_python(_LAZY_JAX.format(forget=forget), timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().split("\n")
+    if forget:
+        assert lines[:3] == ["_LazyModule", "NoneType", "NoneType"]
+    else:  # what the second process avoids: SciPy loads JAX
+        assert lines[:3] == ["_LazyModule", "_LazyModule", "module"]
+    assert lines[3] == "2.0 []"
