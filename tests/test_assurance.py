@@ -13,7 +13,7 @@ from bayes_netlm.simulation.assurance import (
     weibull_mle,
 )
 from bayes_netlm.simulation.commands import assurance_tables
-from bayes_netlm.simulation.design import STUDY, event_probability, weibull_times
+from bayes_netlm.simulation.design import STUDY, StudyDesign, event_probability, weibull_times
 from bayes_netlm.simulation.figures import assurance_figure
 
 BENEFIT, HARM, EQUIVALENCE = RULES
@@ -25,6 +25,23 @@ def test_event_probability_matches_simulation():
     times = weibull_times(scale, 1.3, np.zeros(200_000), rng)
     observed = np.mean(times <= STUDY.censoring_times(times.size, rng))
     assert event_probability(STUDY, scale, 1.3) == pytest.approx(observed, abs=0.005)
+
+
+@pytest.mark.parametrize("loss", [0.0, 0.02, 0.3])
+@pytest.mark.parametrize("median", [0.5, 10.6, 200.0])
+def test_event_probability_is_the_closed_form_for_exponential_survival(loss, median):
+    """With k = 1 (hazard mu) and loss rate rho, nu = mu + rho, accrual A, follow-up F, H = A + F:
+    P(T <= C) = (mu / nu) (1 - (exp(-nu F) - exp(-nu H)) / (nu A))."""
+    design = StudyDesign(12, 452, accrual=21.0, follow_up=2.0, loss_rate=loss)
+    mu = math.log(2) / median
+    nu = mu + loss
+    horizon = design.accrual + design.follow_up
+    expected = (
+        mu
+        / nu
+        * (1 - (math.exp(-nu * design.follow_up) - math.exp(-nu * horizon)) / (nu * design.accrual))
+    )
+    assert event_probability(design, 1 / mu, 1.0) == pytest.approx(expected, rel=1e-10)
 
 
 def test_design_prior_is_the_published_os_posterior():

@@ -21,6 +21,7 @@ computed by quadrature (:func:`event_probability`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,11 +53,14 @@ class StudyDesign:
         loss = rng.exponential(1.0 / self.loss_rate, n) if self.loss_rate > 0 else np.inf
         return np.minimum(self.accrual + self.follow_up - entry, loss)
 
-    def at_risk(self, t: np.ndarray) -> np.ndarray:
-        """P(C > t)."""
-        t = np.asarray(t, dtype=float)
-        administrative = np.clip((self.accrual + self.follow_up - t) / self.accrual, 0.0, 1.0)
-        return np.exp(-self.loss_rate * t) * administrative
+    def at_risk(self, t: float) -> float:
+        """P(C > t).
+
+        Plain floats: it is the integrand of :func:`event_probability`, called some 40 times per
+        quadrature, where NumPy's per-call overhead made the quadrature 7 times slower.
+        """
+        administrative = min(max((self.accrual + self.follow_up - t) / self.accrual, 0.0), 1.0)
+        return math.exp(-self.loss_rate * t) * administrative
 
 
 STUDY = StudyDesign(
@@ -72,9 +76,10 @@ def event_probability(design: StudyDesign, scale: float, shape: float) -> float:
     horizon = design.accrual + design.follow_up
 
     def integrand(t: float) -> float:
+        if t <= 0:
+            return 0.0
         z = (t / scale) ** shape
-        density = shape / t * z * np.exp(-z) if t > 0 else 0.0
-        return float(density * design.at_risk(np.asarray(t)))
+        return shape / t * z * math.exp(-z) * design.at_risk(t)
 
     value, _ = integrate.quad(integrand, 0.0, horizon, limit=200, points=[design.follow_up])
     return float(value)
