@@ -177,15 +177,14 @@ def _prior_dependence(rows: pd.DataFrame, clinical: ClinicalThresholds) -> str:
     header = ["Quantity"] + [
         f"{escape(str(p))}<br><code>{escape(str(specs[p]))}</code>" for p in priors
     ]
+    records = rows[rows["quantity"].isin(PRIOR_DEPENDENCE)].to_dict("records")
     body = []
     for quantity in PRIOR_DEPENDENCE:
         cells = [escape(quantity_label(quantity, clinical))]
         for prior in priors:
-            group = rows[(rows["prior"] == prior) & (rows["quantity"] == quantity)]
-            best = (
-                group[group["method"] == "exact"] if (group["method"] == "exact").any() else group
-            )
-            cells.append(DASH if best.empty else value_text(best.iloc[0], quantity))
+            found = [r for r in records if r["prior"] == prior and r["quantity"] == quantity]
+            best = [r for r in found if r["method"] == "exact"] or found
+            cells.append(value_text(best[0], quantity) if best else DASH)
         body.append(("", cells))
     above = rows[(rows["quantity"] == "p_rd_above_0") & (rows["method"] == "exact")]
     spread = ""
