@@ -37,6 +37,7 @@ from typing import Any
 
 from bayes_netlm.claim import DESIGN
 from bayes_netlm.evidence.published import load_published
+from bayes_netlm.gc_thresholds import raise_gc_thresholds
 from bayes_netlm.modeling.lazy_modules import forget_unloaded_lazy_modules
 from bayes_netlm.priors import load_prior_catalog
 from bayes_netlm.progress import Progress
@@ -71,8 +72,10 @@ def _init_worker() -> None:
     When the process ends normally it leaves right after its other exit handlers (registered
     later, so run first), without the interpreter finalising every module: by then
     multiprocessing has flushed the results to the parent, and with nutpie, Numba, lifelines and
-    matplotlib loaded that finalisation kept the parent waiting 0.7 s at the end of a run.
+    matplotlib loaded that finalisation kept the parent waiting 0.7 s at the end of a run. Like
+    the command line's process, it collects garbage less often (:mod:`bayes_netlm.gc_thresholds`).
     """
+    raise_gc_thresholds()
     atexit.register(os._exit, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):

@@ -352,3 +352,29 @@ def test_the_second_process_does_not_import_jax_for_scipy(forget):
     else:  # what the second process avoids: SciPy loads JAX
         assert lines[:3] == ["_LazyModule", "_LazyModule", "module"]
     assert lines[3] == "2.0 []"
+
+
+_GC_THRESHOLDS = """
+import gc
+import bayes_netlm as bn
+import bayes_netlm.cli as cli
+from bayes_netlm.run import _init_worker
+
+bn.hazard_ratio(hr=0.8, ci=(0.5, 1.3), prior="vague", mcmc=False)  # the API leaves them alone
+print(gc.get_threshold())
+if {which!r} == "console":
+    cli.main = lambda: print(gc.get_threshold()) or 0  # what the command runs under
+    cli.console()
+_init_worker()  # the run's second process
+print(gc.get_threshold())
+"""
+
+
+@pytest.mark.parametrize("which", ["console", "second process"])
+def test_the_command_line_collects_garbage_less_often_and_the_api_does_not(which):
+    from bayes_netlm.gc_thresholds import THRESHOLDS
+
+    result = run_python(_GC_THRESHOLDS.format(which=which), timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().split("\n")
+    assert lines == ["(700, 10, 10)", str(THRESHOLDS)]
