@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from fresh_python import run_python
 from scipy import special, stats
 
 from bayes_netlm.modeling.hazard_ratio import LogHazardRatio
@@ -145,3 +146,43 @@ def test_weibull_sbc_passes_and_detects_misspecification(family):
     assert good.passed, good.to_dict()
     assert not bad.passed
     assert not bad.checks["log_hr"].passed
+
+
+_FAILED_SCHEDULER = """
+import dask
+import numpy as np
+import xarray as xr
+from distributed import Client, LocalCluster, default_client
+from bayes_netlm.errors import InputError
+from bayes_netlm.simulation.engine import cluster_client
+
+
+def refused(address):
+    try:
+        with cluster_client(address):
+            pass
+    except InputError as error:
+        return "cannot reach a Dask scheduler" in str(error)
+    return False
+
+
+assert refused("notanaddress")
+print(dask.config.get("scheduler", None))
+xr.Dataset({{"a": ("x", np.arange(3.0))}}).to_netcdf({path!r})  # asks dask for its scheduler
+print("written")
+with (
+    LocalCluster(n_workers=1, processes=False, dashboard_address=":0", silence_logs=40) as cluster,
+    Client(cluster) as mine,
+):
+    assert refused("notanaddress")
+    print(default_client() is mine, mine.status)
+"""
+
+
+def test_a_scheduler_that_cannot_be_reached_leaves_no_default_client_behind(tmp_path):
+    """A malformed ``--scheduler`` address left distributed's half-built client as the process's
+    default scheduler: a later xarray netCDF write in the same process failed on that address. A
+    client the caller had made before stays the default, running."""
+    result = run_python(_FAILED_SCHEDULER.format(path=str(tmp_path / "x.nc")), timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().split("\n") == ["None", "written", "True running"]

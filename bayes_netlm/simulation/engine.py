@@ -58,6 +58,7 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except (OSError, ValueError, TypeError) as error:
+            _close_failed_client()
             raise InputError.single(
                 "--scheduler",
                 f"cannot reach a Dask scheduler at {scheduler!r} ({error})",
@@ -80,6 +81,24 @@ def cluster_client(scheduler: str | None = None, workers: int | None = None) -> 
         Client(cluster) as client,
     ):
         yield client
+
+
+def _close_failed_client() -> None:
+    """Close the client that a failed ``Client(address)`` left as the process's default.
+
+    ``distributed`` makes a client the default scheduler (of dask, and so of xarray's netCDF
+    writes) before it connects. When the address is malformed (``notanaddress``) the half-built
+    client stayed the default, and every later dask computation in the process failed on its
+    address. A client that is running (one the caller made before) is left alone.
+    """
+    from distributed import default_client
+
+    try:
+        failed = default_client()
+    except ValueError:  # no default client: nothing was left behind
+        return
+    if failed.status != "running":
+        failed.close()
 
 
 def simulation_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
