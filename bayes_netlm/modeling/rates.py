@@ -226,6 +226,11 @@ class _EffectIntegral:
 
     Integrating over the reference rate's quantiles keeps the integrand bounded and smooth even
     where the reference density is singular (Beta parameters below 1) or very peaked (n = 452).
+    Accuracy, measured on the run's 14 Beta-prior fits against the same rule with 32,000 nodes:
+    with 2000 nodes every summary is within 5e-7 (absolute), most within 1e-8 (relative). The
+    largest errors are where the index distribution function has a kink inside the range (no
+    events under the Jeffreys prior: a square root at 0), e.g. P(|RD| < 0.025) of mortality
+    0.6207984 for 0.6207988.
     """
 
     index: BetaMixture
