@@ -38,7 +38,8 @@ PACKAGES = (
     "xarray",
     "lifelines",
     "preliz",
-    "h5netcdf",
+    # the writer of every posterior file (reporting/outputs.py); h5netcdf only reads them in tests
+    "netCDF4",
 )
 
 
