@@ -325,7 +325,7 @@ def console() -> None:
     that finalisation took 1.5-2.5 s after a ``run`` had finished (measured), with nothing left to
     write. Callers of :func:`main` in Python keep their interpreter.
     """
-    raise_gc_thresholds()  # collections over long-lived objects: 1.5 s of a run's CPU
+    raise_gc_thresholds()  # collections over long-lived objects: 1.6 s of a warm run's CPU
     status = main()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

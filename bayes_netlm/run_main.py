@@ -285,7 +285,7 @@ def main_part(
     # one 2000-node Gauss-Legendre rule took 15 s with two OpenBLAS threads, 0.8 s with one)
     with threadpool_limits(limits=1, user_api="blas"):
         analysis = analyse_published(study, catalog, spec, seed)
-        # ArviZ's rank plots (its chain-uniformity test, ~1.5 s each) go to the second process
+        # ArviZ's rank plots (its chain-uniformity test, ~0.4 s each) go to the second process
         # after its own work, or are drawn here if this process is idle first (bayes_netlm.claim)
         ranks = _rank_plots(analysis)
         rank_marker = child.claims / RANK_PLOTS

@@ -101,3 +101,12 @@ def test_tables_and_figure():
     alone = assurance_figure(table)
     assert alone.axes[0].get_title() == "Assurance by the Normal approximation"
     assert not alone.axes[0].containers  # no error bars
+
+
+def test_event_probability_without_an_accrual_period():
+    """Everyone enters at once and is followed for F years: P = F_T(F) under the loss rate; for
+    exponential survival (mu) with loss rho, mu / nu (1 - exp(-nu F)), nu = mu + rho."""
+    design = StudyDesign(12, 452, accrual=0.0, follow_up=3.0, loss_rate=0.02)
+    mu = math.log(2) / 10.0
+    expected = mu / (mu + 0.02) * (1 - math.exp(-(mu + 0.02) * 3.0))
+    assert event_probability(design, 1 / mu, 1.0) == pytest.approx(expected, rel=1e-9)

@@ -187,17 +187,20 @@ def test_forest_figure_rejects_probabilities(table):
         plots.forest_figure(table, "os_full", "rr", "x")
 
 
-def _mixing_tree(shifts: dict[str, float], seed: int = 5) -> xr.DataTree:
-    """Four fits of iid draws; a fit in ``shifts`` has its first chain moved by that many SDs."""
+def _mixing_tree(shifts: dict[str, float], seed: int = 5, covariates: int = 0) -> xr.DataTree:
+    """Four fits of iid draws; a fit in ``shifts`` has its first chain moved by that many SDs
+    (in its first covariate, with ``covariates`` > 0: a variable like ``gamma``)."""
     rng = np.random.default_rng(seed)
     fits = ["a", "b", "c", "d"]
-    draws = rng.normal(size=(4, 500, len(fits)))
+    extra = (covariates,) if covariates else ()
+    draws = rng.normal(size=(4, 500, len(fits), *extra))
     for i, fit in enumerate(fits):
-        draws[0, :, i] += shifts.get(fit, 0.0)
-    posterior = xr.Dataset(
-        {"log_hr": (("chain", "draw", "fit"), draws)},
-        coords={"chain": np.arange(4), "draw": np.arange(500), "fit": fits},
-    )
+        draws[(0, slice(None), i, *([0] if covariates else []))] += shifts.get(fit, 0.0)
+    dims = ("chain", "draw", "fit", *(["covariate"] if covariates else []))
+    coords = {"chain": np.arange(4), "draw": np.arange(500), "fit": fits}
+    if covariates:
+        coords["covariate"] = [f"x{i}" for i in range(covariates)]
+    posterior = xr.Dataset({"log_hr": (dims, draws)}, coords=coords)
     return xr.DataTree.from_dict({"posterior": posterior})
 
 
@@ -210,6 +213,12 @@ def test_least_mixed_fits_are_those_with_the_highest_rhat():
     # draws that never move have no R-hat: shown first, not hidden behind finite values
     frozen = draws.copy(data=np.where(draws["fit"] == "d", 0.5, draws))
     assert rank_plots.least_mixed_fits(frozen, 1) == ["d"]
+    # other dimensions (a covariate-adjusted fit's gamma): a fit's worst R-hat over them
+    gamma = _mixing_tree({"b": 1.0}, covariates=2).posterior["log_hr"]
+    assert rank_plots.least_mixed_fits(gamma, 1) == ["b"]
+    # fits named by numbers come back as numbers, which select them
+    numbered = draws.assign_coords(fit=[10, 11, 12, 13])
+    assert rank_plots.least_mixed_fits(numbered, 2) == [12, 11]
 
 
 def test_rank_figure_shows_the_least_mixed_fits(tmp_path):
@@ -217,14 +226,15 @@ def test_rank_figure_shows_the_least_mixed_fits(tmp_path):
     figure = rank_plots.rank_figure(tree, "log_hr", max_fits=2)
     assert isinstance(figure, Figure)
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    assert len(titles) == 2 and "d" in titles[0] and all("log_hr" in t for t in titles)
+    assert titles[0] == "log_hr\nd" and len(titles) == 2
     assert figure.get_suptitle().startswith(
-        "Rank plot of log_hr, the 2 of 4 fits with the highest R-hat"
+        "Rank plot of log_hr, the 2 fits of 4 with the highest R-hat"
     )
     assert_laid_out(figure)
     _save(figure, tmp_path / "rank.png")
     # one panel: the figure is narrower and its title takes two lines, still on the canvas
     single = rank_plots.rank_figure(tree, "log_hr", max_fits=1)
+    assert single.get_suptitle().startswith("Rank plot of log_hr, the fit of 4 with")
     assert single.get_suptitle().count("\n") == 1
     assert_laid_out(single)
     # every fit shown: nothing was left out, so the title does not say so
@@ -232,6 +242,23 @@ def test_rank_figure_shows_the_least_mixed_fits(tmp_path):
     assert every.get_suptitle().startswith("Rank plot of log_hr: uniform")
     for shown in (figure, single, every):
         plt.close(shown)
+
+
+def test_rank_figure_of_a_variable_with_covariates_and_a_long_name():
+    """A covariate-adjusted fit's gamma has a dimension beyond the fits: a panel per fit and
+    covariate, the fit with the worst R-hat first. A name too long for one panel's width is
+    broken between words and stays on the canvas."""
+    long_name = "log_hazard_ratio_of_a_group_specific_shape_model"
+    for covariates in (2, 0):
+        tree = _mixing_tree({"c": 1.0}, covariates=covariates)
+        tree["posterior"] = tree.posterior.to_dataset().rename({"log_hr": long_name})
+        figure = rank_plots.rank_figure(tree, long_name, max_fits=1)
+        titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+        assert len(titles) == max(covariates, 1)
+        assert all(t.split("\n")[1].startswith("c") for t in titles)
+        assert figure.get_suptitle().count("\n") == (1 if covariates else 2)
+        assert_laid_out(figure)
+        plt.close(figure)
 
 
 def test_hr_posterior_figure_names_a_time_varying_hr_and_keeps_a_long_title_on_the_canvas(

@@ -25,8 +25,8 @@ __all__ = [
     "TOP",
     "left_for_labels",
     "set_margins",
-    "text_width",
     "title_lines",
+    "wrap_title",
 ]
 
 #: inches left of the axes: numeric y tick labels (up to about five characters) and the y label
@@ -91,22 +91,18 @@ def set_margins(
     )
 
 
-def title_lines(figure: Figure, head: str, tail: str) -> str:
-    """An axes title ``head tail`` on as few lines as fit over the axes, the top margin to match.
+def wrap_title(head: str, tail: str, room: float, size: float | str = "large") -> list[str]:
+    """The lines of a title ``head tail`` no wider than ``room`` inches (as far as words allow).
 
-    The title is centred on the axes (placed with the default left and right margins), so a
-    line may be as wide as twice the shorter distance from the axes' centre to the canvas's
-    edge. Too wide, ``tail`` takes a line of its own and ``head`` is broken between words.
+    One line if it fits; otherwise ``tail`` takes a line of its own and ``head`` is broken
+    between words.
     """
-    width = figure.get_size_inches()[0]
-    centre = (LEFT + width - RIGHT) / 2
-    room = 2 * min(centre, width - centre) - 0.1
 
     def fits(line: str) -> bool:
-        return text_width(line, "large") <= room
+        return text_width(line, size) <= room
 
     if fits(f"{head} {tail}"):
-        return f"{head} {tail}"
+        return [f"{head} {tail}"]
     lines = [""]
     for word in head.split():
         candidate = f"{lines[-1]} {word}".strip()
@@ -114,6 +110,20 @@ def title_lines(figure: Figure, head: str, tail: str) -> str:
             lines.append(word)
         else:
             lines[-1] = candidate
-    lines.append(tail)
-    set_margins(figure, left=LEFT, top=len(lines) * TOP)
+    return [*lines, tail]
+
+
+def title_lines(figure: Figure, head: str, tail: str) -> str:
+    """An axes title ``head tail`` on as few lines as fit over the axes, the top margin to match.
+
+    The title is centred on the axes (placed with the default left and right margins), so a
+    line may be as wide as twice the shorter distance from the axes' centre to the canvas's
+    edge. Too wide, ``tail`` takes a line of its own and ``head`` is broken between words
+    (:func:`wrap_title`).
+    """
+    width = figure.get_size_inches()[0]
+    centre = (LEFT + width - RIGHT) / 2
+    lines = wrap_title(head, tail, 2 * min(centre, width - centre) - 0.1)
+    if len(lines) > 1:
+        set_margins(figure, left=LEFT, top=len(lines) * TOP)
     return "\n".join(lines)

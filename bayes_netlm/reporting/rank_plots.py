@@ -8,12 +8,14 @@ the convergence table.
 
 from __future__ import annotations
 
+from typing import Any
+
 import arviz as az
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from bayes_netlm.reporting.margins import SUPTITLE, TOP, set_margins, text_width
+from bayes_netlm.reporting.margins import SUPTITLE, TOP, set_margins, wrap_title
 from bayes_netlm.reporting.rendered import Rendered
 
 __all__ = ["MAX_RANK_FITS", "RankPlot", "least_mixed_fits", "rank_figure", "rank_figures"]
@@ -33,17 +35,20 @@ def rank_figures(ranks: list[RankPlot]) -> Rendered:
     return figures
 
 
-def least_mixed_fits(draws: xr.DataArray, count: int) -> list[str]:
-    """The ``count`` fits of ``draws`` (dims chain, draw, fit) with the highest R-hat.
+def least_mixed_fits(draws: xr.DataArray, count: int) -> list[Any]:
+    """The ``count`` fits of ``draws`` (dims chain, draw, fit, ...) with the highest R-hat.
 
-    R-hat is ArviZ's rank-normalised split R-hat; a fit whose R-hat is undefined (NaN, e.g.
-    draws that never move) counts as the worst. Ties keep the stored order.
+    R-hat is ArviZ's rank-normalised split R-hat, a fit's worst over any other dimensions (e.g.
+    the covariates of ``gamma``); an undefined R-hat (NaN, e.g. draws that never move) counts as
+    the worst. Ties keep the stored order. The fits are given as their coordinate values.
     """
     with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 for draws that never move
-        rhat = np.asarray(az.rhat(draws.to_dataset(name="x"))["x"].values, dtype=float)
-    order = np.argsort(-np.where(np.isnan(rhat), np.inf, rhat), kind="stable")
-    fits = draws["fit"].values
-    return [str(fits[i]) for i in order[:count]]
+        rhat = az.rhat(draws.to_dataset(name="x"))["x"]
+    others = [dim for dim in rhat.dims if dim != "fit"]
+    worst = rhat.fillna(np.inf).max(dim=others) if others else rhat.fillna(np.inf)
+    order = np.argsort(-np.asarray(worst.transpose("fit").values, dtype=float), kind="stable")
+    fits: list[Any] = draws["fit"].values[order[:count]].tolist()
+    return fits
 
 
 def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_FITS) -> Figure:
@@ -72,18 +77,18 @@ def rank_figure(posterior: xr.DataTree, var_name: str, max_fits: int = MAX_RANK_
     if "fit" in draws.dims:
         shown = least_mixed_fits(draws, max_fits)
         coords = {"fit": shown}
-        if len(shown) < draws.sizes["fit"]:
-            head += f", the {len(shown)} of {draws.sizes['fit']} fits with the highest R-hat"
+        total = draws.sizes["fit"]
+        if len(shown) < total:
+            which = "fit" if len(shown) == 1 else f"{len(shown)} fits"
+            head += f", the {which} of {total} with the highest R-hat"
     collection = az.plot_rank(posterior, var_names=[var_name], coords=coords, backend="matplotlib")
     figure = collection.viz["figure"].item()
     if not isinstance(figure, Figure):  # pragma: no cover - other backends are not used here
         raise TypeError(f"expected a matplotlib Figure, got {type(figure).__name__}")
     # ArviZ leaves no room for the two-line panel titles under a suptitle: taller, with margins
     width, height = figure.get_size_inches()
-    tail = "uniform, overlapping chains mean good mixing"
-    one_line = text_width(f"{head}: {tail}", "large") <= width - 0.6
-    figure.suptitle(f"{head}: {tail}" if one_line else f"{head}:\n{tail}")
-    figure.set_size_inches(width, max(height, 3.2 if one_line else 3.5))
-    top = 2 * TOP + SUPTITLE * (1 if one_line else 2)
-    set_margins(figure, left=0.3, right=0.3, bottom=0.55, top=top)
+    lines = wrap_title(f"{head}:", "uniform, overlapping chains mean good mixing", width - 0.6)
+    figure.suptitle("\n".join(lines))
+    figure.set_size_inches(width, max(height, 2.9 + 0.3 * len(lines)))
+    set_margins(figure, left=0.3, right=0.3, bottom=0.55, top=2 * TOP + SUPTITLE * len(lines))
     return figure

@@ -54,12 +54,16 @@ class StudyDesign:
         return np.minimum(self.accrual + self.follow_up - entry, loss)
 
     def at_risk(self, t: float) -> float:
-        """P(C > t).
+        """P(C > t); with no accrual period everyone is followed for ``follow_up`` years.
 
-        Plain floats: it is the integrand of :func:`event_probability`, called some 40 times per
-        quadrature, where NumPy's per-call overhead made the quadrature 7 times slower.
+        Plain floats: it is the integrand of :func:`event_probability`, called about 300 times
+        per quadrature, where NumPy's per-call overhead made the quadrature 7 times slower.
         """
-        administrative = min(max((self.accrual + self.follow_up - t) / self.accrual, 0.0), 1.0)
+        if self.accrual <= 0:
+            administrative = 1.0 if t < self.follow_up else 0.0
+        else:
+            remaining = (self.accrual + self.follow_up - t) / self.accrual
+            administrative = min(max(remaining, 0.0), 1.0)
         return math.exp(-self.loss_rate * t) * administrative
 
 
