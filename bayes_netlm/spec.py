@@ -113,6 +113,25 @@ def _endpoint(name: str, table: dict, source: str) -> EndpointSpec:
     )
 
 
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    """A list of distinct prior-set names (a bare string is not a list of one)."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f'{where} must be a list of prior-set names, e.g. ["vague"]')
+    if len(set(value)) < len(value):
+        raise ValueError(f"{where} names a prior set twice")
+    return tuple(value)
+
+
+def _number(table: dict, key: str, default: float, where: str, smallest: float = 0.0) -> float:
+    """A finite number above ``smallest`` (a quoted number or a boolean is refused)."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where} {key} must be a number, not {value!r}")
+    if not (math.isfinite(value) and value > smallest):
+        raise ValueError(f"{where} {key} must be a finite number above {smallest:g}, not {value!r}")
+    return float(value)
+
+
 def _survival(table: dict) -> SurvivalSpec:
     source = str(table.get("source", "patients"))
     if source not in SOURCES:
@@ -123,17 +142,23 @@ def _survival(table: dict) -> SurvivalSpec:
         raise ValueError("[survival] horizons must be one or more positive times (years)")
     if not 0 <= n_reconstructions <= 200:
         raise ValueError("[survival] n_reconstructions must be between 0 and 200")
+    synthetic = table.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise ValueError(f"[survival] synthetic must be true or false, not {synthetic!r}")
+    match_ratio = table.get("match_ratio", 3)
+    if isinstance(match_ratio, bool) or not isinstance(match_ratio, int) or match_ratio < 1:
+        raise ValueError(f"[survival] match_ratio must be a whole number >= 1, not {match_ratio!r}")
     return SurvivalSpec(
         data=_path(table["data"]) if source == "patients" else _path(table.get("data")),
-        synthetic=bool(table.get("synthetic", False)),
+        synthetic=synthetic,
         group=table["group"],
         index_level=table.get("index_level"),
-        prior_sets=tuple(table["prior_sets"]),
+        prior_sets=_names(table["prior_sets"], "[survival] prior_sets"),
         horizons=horizons,
-        rmst_horizon=float(table.get("rmst_horizon", 10)),
+        rmst_horizon=_number(table, "rmst_horizon", 10, "[survival]"),
         match_on=tuple(table.get("match_on", ())),
-        match_ratio=int(table.get("match_ratio", 3)),
-        match_caliper=float(table.get("match_caliper", 0.2)),
+        match_ratio=match_ratio,
+        match_caliper=_number(table, "match_caliper", 0.2, "[survival]"),
         endpoints=tuple(_endpoint(n, t, source) for n, t in table["endpoints"].items()),
         source=source,
         n_reconstructions=n_reconstructions,
@@ -203,8 +228,10 @@ def load_spec(path: str | Path = DEFAULT_SPEC) -> RunSpec:
         spec = RunSpec(
             published=PROJECT_ROOT / doc["data"]["published"],
             prior_sets=PROJECT_ROOT / doc["data"]["prior_sets"],
-            hr_prior_sets=tuple(doc["summary_hazard_ratio"]["prior_sets"]),
-            rate_prior_sets=tuple(doc["rates"]["prior_sets"]),
+            hr_prior_sets=_names(
+                doc["summary_hazard_ratio"]["prior_sets"], "[summary_hazard_ratio] prior_sets"
+            ),
+            rate_prior_sets=_names(doc["rates"]["prior_sets"], "[rates] prior_sets"),
             survival=_survival(doc["survival"]) if "survival" in doc else None,
             sensitivity=_sensitivity(doc["sensitivity"]) if "sensitivity" in doc else None,
             sampler_values=_sampler_values(doc.get("sampler", {})),

@@ -238,6 +238,45 @@ SPEC_MISTAKES = {
         ('data = "data/synthetic_cohort.csv"', 'data = "data/nosuch.csv"'),
         "[survival] data: ",
     ),
+    # these passed every early check and stopped the run mid-way with a traceback, or were
+    # read as something else (a quoted "false" as true, a bare string as its letters)
+    "no matched controls": (
+        ("match_ratio = 3", "match_ratio = 0"),
+        "[survival] match_ratio must be a whole number >= 1, not 0",
+    ),
+    "negative caliper": (
+        ("match_caliper = 0.2", "match_caliper = -1"),
+        "[survival] match_caliper must be a finite number above 0, not -1",
+    ),
+    "quoted RMST horizon": (
+        ("rmst_horizon = 10", 'rmst_horizon = "10"'),
+        "[survival] rmst_horizon must be a number, not '10'",
+    ),
+    "quoted synthetic flag": (
+        ("synthetic = true", 'synthetic = "false"'),
+        "[survival] synthetic must be true or false, not 'false'",
+    ),
+    "no survival prior sets": (
+        (
+            'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\n# Horizons',
+            "prior_sets = []\n# Horizons",
+        ),
+        "[survival] prior_sets must be a list of prior-set names",
+    ),
+    "a prior set twice": (
+        (
+            'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\n# Horizons',
+            'prior_sets = ["vague", "vague"]\n# Horizons',
+        ),
+        "[survival] prior_sets names a prior set twice",
+    ),
+    "prior sets as one string": (
+        (
+            'prior_sets = ["vague", "skeptical", "enthusiastic", "pessimistic"]\n\n[rates]',
+            'prior_sets = "vague"\n\n[rates]',
+        ),
+        "[summary_hazard_ratio] prior_sets must be a list of prior-set names",
+    ),
 }
 
 
