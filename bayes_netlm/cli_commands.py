@@ -331,7 +331,7 @@ def reconstruct(args: argparse.Namespace) -> dict[str, Any]:
     totals = parse_total_events(args.events) if args.events else None
     from bayes_netlm.reporting.outputs import check_out_file
 
-    out = check_out_file(args.out)
+    out = check_out_file(args.out, inputs={"--curve": args.curve, "--at-risk": args.at_risk})
     import bayes_netlm as bn
 
     rec = bn.reconstruct_curves(args.curve, args.at_risk, totals, seed=args.seed)

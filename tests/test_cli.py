@@ -378,7 +378,25 @@ def _refused_out(tmp_path, case):
     regular.write_text("mine")
     locked.mkdir()
     reconstruct = ["reconstruct", "--curve", str(CURVE), "--at-risk", str(AT_RISK), "--out"]
+    own_risk, pipe = tmp_path / "risk.csv", tmp_path / "pipe"
+    own_risk.write_bytes(AT_RISK.read_bytes())
+    os.mkfifo(pipe)
     return {
+        # it replaced its own numbers-at-risk table with the patients (exit 0)
+        "reconstruct over its input": (
+            [
+                "reconstruct",
+                "--curve",
+                str(CURVE),
+                "--at-risk",
+                str(own_risk),
+                "--out",
+                str(own_risk),
+            ],
+            f"{own_risk} is the input file of --at-risk",
+        ),
+        # it renamed a regular file over a device (as root) or a pipe
+        "reconstruct onto a pipe": ([*reconstruct, str(pipe)], f"{pipe} is not a regular file"),
         "page into a folder": (["page", "--out", str(folder)], "is a folder"),
         "page in a missing folder": (["page", "--out", str(missing)], "does not exist"),
         "page inside a file": (
@@ -415,6 +433,8 @@ def _refused_out(tmp_path, case):
         "page in a missing folder",
         "page inside a file",
         "reconstruct inside a file",
+        "reconstruct over its input",
+        "reconstruct onto a pipe",
         "page in a folder refusing files",
         "reconstruct in a folder refusing files",
         "calibrate figures into a file",
@@ -443,6 +463,7 @@ def test_an_output_that_cannot_be_written_exits_2_before_the_work(
     assert message in err and "Traceback" not in err and err.count("error:") == 1
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
     assert (tmp_path / "regular.txt").read_text() == "mine"
+    assert (tmp_path / "risk.csv").read_bytes() == AT_RISK.read_bytes()
 
 
 @pytest.mark.parametrize(

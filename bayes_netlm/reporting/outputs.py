@@ -147,18 +147,32 @@ def check_out(out: str | Path) -> Path:
     return out
 
 
-def check_out_file(path: str | Path, option: str = "--out") -> Path:
+def check_out_file(
+    path: str | Path, option: str = "--out", inputs: dict[str, str | Path] | None = None
+) -> Path:
     """Check, before any work, that one output file can be written at ``path``.
+
+    ``inputs`` (option -> path) are the command's input files, which the output must not replace.
 
     Raises
     ------
     InputError
-        ``path`` is a folder, its folder does not exist, or this process cannot write there.
+        ``path`` is a folder, something other than a regular file (a device, a pipe), one of
+        ``inputs``, its folder does not exist, or this process cannot write there.
 
     """
     out = Path(path)
     if out.is_dir():
         raise InputError.single(option, f"{out} is a folder", "give the name of a file")
+    if out.exists() and not out.is_file():
+        raise InputError.single(
+            option, f"{out} is not a regular file", "give the name of a new or ordinary file"
+        )
+    for name, given in (inputs or {}).items():
+        if Path(given).exists() and out.exists() and out.samefile(given):
+            raise InputError.single(
+                option, f"{out} is the input file of {name}", "write the result to another file"
+            )
     if out.parent.exists() and not out.parent.is_dir():
         raise InputError.single(
             option, f"{out.parent} is a file, not a folder", "give a file inside a folder"
