@@ -122,7 +122,10 @@ def format_survival(result: dict[str, Any]) -> str:
     lines.append(f"  log-rank p = {freq['logrank_p']:.4g}")
     lo, hi = freq["cox_ci95"]
     adjusted = " (adjusted)" if covariates else ""
-    lines.append(f"  Cox HR{adjusted} {freq['cox_hr']:.3f} (95 % CI {lo:.3f} to {hi:.3f})")
+    if freq.get("cox_note"):
+        lines.append(f"  Cox HR{adjusted}: none; {freq['cox_note']}")
+    else:
+        lines.append(f"  Cox HR{adjusted} {freq['cox_hr']:.3f} (95 % CI {lo:.3f} to {hi:.3f})")
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines)
 

@@ -340,3 +340,28 @@ def test_weighted_cox_and_weibull_maximise_the_weighted_likelihood() -> None:
         [math.exp(estimate[0]), math.exp(estimate[1]), estimate[2]],
         rtol=1e-3,
     )
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_cox_without_a_finite_estimate_is_missing_not_a_traceback(tied):
+    """Every cystic patient has an event before any solid patient's: the partial likelihood keeps
+    rising as the log HR grows, so there is no finite estimate. Tied (collapsible) times went
+    through the exact Efron fit and ended in LinAlgError ("Singular matrix"); distinct times go
+    through lifelines. Both give NaN, and `survival` says why."""
+    rng = np.random.default_rng(3)
+    early = np.full(6, 0.01) if tied else np.linspace(0.01, 0.02, 6)
+    frame = pd.DataFrame(
+        {
+            "group": ["cystic"] * 6 + ["solid"] * 40,
+            "time": np.concatenate([early, 1.0 + rng.exponential(5.0, 40)]),
+            "event": [1] * 6 + [1, 0] * 20,
+        }
+    )
+    data = load_survival(frame, time="time", event="event", group="group", id_col=None)
+    cox = cox_hazard_ratio(data)
+    assert all(math.isnan(v) for v in cox.values())
+    import bayes_netlm.api.survival as api_survival
+
+    results = api_survival.lifelines_results(data)
+    assert math.isnan(results["cox_hr"]) and "no finite estimate" in results["cox_note"]
+    assert results["logrank_p"] < 1e-6  # the log-rank test still answers

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["efron_cox"]
+__all__ = ["NO_ESTIMATE", "efron_cox"]
+
+#: why a Cox fit has no result
+NO_ESTIMATE = (
+    "Cox regression has no finite estimate (the events of one group, or of a covariate's "
+    "values, separate from the others)"
+)
 
 
 def _sums(
@@ -92,7 +98,8 @@ def efron_cox(
     Raises
     ------
     RuntimeError
-        When Newton-Raphson does not converge (e.g. a covariate separates the events).
+        When Newton-Raphson does not converge or the information matrix becomes singular: the
+        estimate is infinite (e.g. a group's or a covariate's events all come first).
 
     """
     time = np.asarray(time, dtype=float)
@@ -102,7 +109,10 @@ def efron_cox(
     beta = np.zeros(x.shape[1])
     loglik, gradient, hessian = _sums(time, event, weight, x, beta)
     for _ in range(max_iter):
-        step = np.linalg.solve(hessian, gradient)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:  # the information vanished: beta runs off to infinity
+            raise RuntimeError(NO_ESTIMATE) from None
         shrink = 1.0
         while True:  # step halving keeps every iteration an ascent
             candidate = beta - shrink * step
@@ -114,4 +124,4 @@ def efron_cox(
         if abs(loglik - previous) < tol and np.max(np.abs(gradient)) < 1e-6:
             se = np.sqrt(np.diag(np.linalg.inv(-hessian)))
             return beta, se, loglik
-    raise RuntimeError("Cox regression did not converge (a covariate may separate the events)")
+    raise RuntimeError(NO_ESTIMATE)

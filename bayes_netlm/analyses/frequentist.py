@@ -49,7 +49,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter, WeibullAFTFitter
-from lifelines.exceptions import StatisticalWarning
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning, StatisticalWarning
 from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from scipy import stats
@@ -215,9 +215,22 @@ def cox_hazard_ratio(data: SurvivalData) -> dict[str, float]:
     -------
     dict of str to float
         ``log_hr``, ``log_hr_se``, ``hr``, ``lower`` and ``upper`` (95 % Wald interval of the HR),
-        ``p`` (two-sided Wald p-value).
+        ``p`` (two-sided Wald p-value). All NaN when the estimate is infinite (the partial
+        likelihood keeps rising, e.g. every event of one group comes before the other's):
+        :data:`~bayes_netlm.analyses.cox_efron.NO_ESTIMATE`.
 
     """
+    try:
+        with warnings.catch_warnings():
+            # lifelines' warning of complete separation: its estimate is not finite either
+            warnings.simplefilter("error", ConvergenceWarning)
+            return _cox(data)
+    except (RuntimeError, ConvergenceError, ConvergenceWarning, OverflowError):
+        nan = math.nan
+        return {"log_hr": nan, "log_hr_se": nan, "hr": nan, "lower": nan, "upper": nan, "p": nan}
+
+
+def _cox(data: SurvivalData) -> dict[str, float]:
     data, _, frequency = _frequencies(data)
     if frequency:
         # lifelines' weighted Efron is not the expanded data's Efron: fit that exactly

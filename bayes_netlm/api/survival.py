@@ -10,6 +10,7 @@ at ``reference_time`` (the log HR itself with a common shape). See
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class WeibullResult(FitSummary):
 def lifelines_results(data: SurvivalData) -> dict[str, Any]:
     """Kaplan-Meier medians with 95 % CIs, log-rank p and the Cox HR of two-group data."""
     from bayes_netlm.analyses import frequentist
+    from bayes_netlm.analyses.cox_efron import NO_ESTIMATE
 
     km = frequentist.kaplan_meier_medians(data).set_index("group")
     cox = frequentist.cox_hazard_ratio(data)
@@ -111,6 +113,8 @@ def lifelines_results(data: SurvivalData) -> dict[str, Any]:
         "logrank_p": frequentist.logrank(data),
         "cox_hr": cox["hr"],
         "cox_ci95": [cox["lower"], cox["upper"]],
+        # why the Cox HR is missing (NaN), if it is
+        "cox_note": None if math.isfinite(cox["hr"]) else NO_ESTIMATE,
     }
 
 
