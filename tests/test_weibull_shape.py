@@ -77,6 +77,11 @@ def test_bad_shape_prior_is_an_input_error():
         ws.parse_shape_prior("lognormal:0", "--shape-prior")
     with pytest.raises(InputError):
         ws.parse_shape_prior("-1", "--shape")
+    # beyond any survival data's shape: a NaN in the quadrature over k ended in a traceback
+    for text in ("lognormal:0,1e6", "lognormal:-6,0.5", "1000"):
+        with pytest.raises(InputError, match="beyond"):
+            ws.parse_shape_prior(text, "--shape-prior")
+    assert ws.parse_shape_prior("lognormal:0,5", "x").sd == 5.0  # the edge is allowed
 
 
 def test_pymc_joint_fit_agrees_with_the_mixture_within_four_mcse():

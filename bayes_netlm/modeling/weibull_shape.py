@@ -80,13 +80,18 @@ _NODES = 64
 _FORM = re.compile(r"^\s*lognormal\s*:\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*$")
 
 
+#: the largest |MU| and SIGMA of a lognormal shape prior (log k), and of log of a fixed k
+SHAPE_LOG_LIMIT = 5.0
+
+
 def parse_shape_prior(text: str, where: str) -> NormalPrior:
     """``"lognormal:MU,SIGMA"`` (log k ~ Normal(MU, SIGMA)) or a fixed shape ``"K"`` (SIGMA = 0).
 
     Raises
     ------
     InputError
-        Malformed text, a non-positive fixed shape or a negative SIGMA.
+        Malformed text, a non-positive fixed shape, a negative SIGMA, or MU or SIGMA beyond
+        :data:`SHAPE_LOG_LIMIT`.
 
     """
     match = _FORM.match(text)
@@ -98,6 +103,14 @@ def parse_shape_prior(text: str, where: str) -> NormalPrior:
         ) from None
     if not (sd >= 0 and math.isfinite(mean) and math.isfinite(sd)):
         raise InputError.single(where, f"invalid shape prior {text!r}", "give SIGMA >= 0, K > 0")
+    if abs(mean) > SHAPE_LOG_LIMIT or sd > SHAPE_LOG_LIMIT:
+        # lognormal:0,1e6 ended in a NaN inside the quadrature over k (a traceback)
+        raise InputError.single(
+            where,
+            f"shape prior {text!r} is beyond |MU| <= {SHAPE_LOG_LIMIT:g}, SIGMA <= "
+            f"{SHAPE_LOG_LIMIT:g} on log k",
+            "survival data have Weibull shapes of about 0.3-5 (log k -1.2 to 1.6)",
+        )
     return NormalPrior(mean, sd, "log_k")
 
 
