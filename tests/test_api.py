@@ -108,6 +108,28 @@ def test_api_refuses_the_hr_inputs_the_command_refuses_in_its_words(inputs, mess
         bn.log_hazard_ratio(**inputs)
 
 
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        # these ended in TypeError, IndexError, ZeroDivisionError or NumPy's own error, or were
+        # taken silently (a third CI value ignored, 12.5 patients, p=True)
+        ({"hr": "0.77", "ci": (0.35, 1.69)}, "--hr: '0.77' is not a number"),
+        ({"hr": 0.77, "ci": 0.35}, "--ci: 0.35 is not two numbers"),
+        ({"hr": 0.77, "p": "0.5"}, "--p: '0.5' is not a number"),
+        ({"hr": 0.77, "p": True}, "--p: True is not a number"),
+        ({"medians": (13.8,), "p": 0.5}, "--medians: (13.8,) is not two numbers"),
+        ({"hr": 0.77, "ci": (0.35, 1.69, 2)}, "--ci: (0.35, 1.69, 2) is not two numbers"),
+        ({"hr": -1, "ci": (0.35, 1.69)}, "--hr: -1 is not a positive number"),
+        ({"hr": 0.77, "ci": (0.35, 1.69), "n": (0, 452)}, "n: (0, 452) are not two group sizes"),
+        ({"hr": 0.77, "ci": (0.35, 1.69), "n": (12.5, 452)}, "are not two group sizes"),
+        ({"hr": 0.77, "ci": (0.35, 1.69), "seed": -1, "mcmc": True}, "seed: -1 is not a whole"),
+    ],
+)
+def test_api_refuses_malformed_hazard_ratio_arguments_with_an_input_error(inputs, message):
+    with pytest.raises(bn.InputError, match=re.escape(message)):
+        bn.hazard_ratio(**{"mcmc": False, **inputs})
+
+
 def test_hazard_ratio_mcmc_tree_netcdf_and_plots(tmp_path):
     fit = bn.hazard_ratio(hr=0.5, ci=(0.25, 1.0), prior="normal:0,1", seed=3, **SMALL)
     assert fit.converged

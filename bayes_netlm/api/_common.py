@@ -5,6 +5,7 @@ Nothing here imports PyMC; the prior catalog and the parsing are cheap (standard
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -148,10 +149,28 @@ def probability_name(quantity: str, clinical: ClinicalThresholds, hr: str = "HR"
 
 
 def sampler_settings(
-    draws: int = 1000, tune: int = 1000, chains: int = 4, target_accept: float = 0.9
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    target_accept: float = 0.9,
+    seed: int | None = None,
 ) -> SamplerSettings:
-    """NUTS settings (PyMC's defaults, with the project's acceptance target)."""
+    """NUTS settings (PyMC's defaults, with the project's acceptance target).
+
+    ``seed``, if given, is checked here too: a whole number from 0 to 2**31 - 1, as on the
+    command line (a negative one ended 14 frames deep in NumPy).
+    """
+    from bayes_netlm.cli_checks import MAX_SEED
     from bayes_netlm.modeling.sampling import SamplerSettings
+
+    if seed is not None and (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= seed <= MAX_SEED
+    ):
+        raise InputError.single(
+            "seed", f"{seed!r} is not a whole number from 0 to {MAX_SEED}", "give e.g. 20250101"
+        )
 
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
         if int(value) < 1:

@@ -10,6 +10,7 @@ medians, a Weibull shape k may be given: fixed (log HR = k log(m_ref / m_index))
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -211,12 +212,23 @@ def hazard_ratio(
     from bayes_netlm.priors import DEFAULT_PRIOR_FILE
     from bayes_netlm.reporting.provenance import file_record, stamp
 
-    settings = sampler_settings(draws, tune, chains)
+    settings = sampler_settings(draws, tune, chains, seed=seed)
     evidence = model.HazardRatioEvidence(ENDPOINT, "hazard ratio", data, p)
     priors = {name: log_hr_prior}
     notes: list[str] = []
     information = None
     if n is not None:
+        if (
+            isinstance(n, str)
+            or len(n) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in n)
+            or min(n) < 1
+        ):
+            raise InputError.single(
+                "n",
+                f"{n!r} are not two group sizes",
+                "give n=(INDEX, REFERENCE), whole numbers >= 1",
+            )
         information = model.information_check(data, int(n[0]), int(n[1]))
         notes.append(f"information check: {information.message}")
         if not information.consistent and data.information > 0:

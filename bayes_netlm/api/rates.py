@@ -128,7 +128,7 @@ def compare_rates(
     }
     tree, convergence = None, pd.DataFrame()
     if mcmc:
-        settings = sampler_settings(draws, tune, chains)
+        settings = sampler_settings(draws, tune, chains, seed=seed)
         fit = model.fit_rates(
             [comparison], {name: chosen}, clinical, catalog.logit_reference, seed, settings
         )

@@ -125,7 +125,11 @@ class Reconstruction:
         name, log_hr_prior, _ = hr_prior(prior, catalog, "prior")
         tables = plausible_reconstructions(self.input, n=n, seed=seed)
         pooled = fit_reconstructions(
-            tables, log_hr_prior, index_level, seed, sampler_settings(draws, tune, chains)
+            tables,
+            log_hr_prior,
+            index_level,
+            seed,
+            sampler_settings(draws, tune, chains, seed=seed),
         )
         log_hr = np.concatenate(pooled.draws, axis=0)
         label = f"reconstruction|{name}"

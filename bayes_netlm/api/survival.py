@@ -261,7 +261,7 @@ class WeibullPH:
             catalog.clinical,
             seed,
             covariates=list(data.covariates.columns),
-            settings=sampler_settings(**self.sampler),
+            settings=sampler_settings(**self.sampler, seed=seed),
         )
         record = {
             "model": "weibull",

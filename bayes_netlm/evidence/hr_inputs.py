@@ -8,11 +8,42 @@ load and the API (:func:`bayes_netlm.log_hazard_ratio`) refuses the same inputs 
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 
 from bayes_netlm.errors import Problem
 
 __all__ = ["hr_input_problems"]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _form_problems(hr: object, ci: object, p: object, medians: object) -> list[Problem]:
+    """Values that are not numbers, pairs that are not two numbers, ratios that are not > 0.
+
+    From Python these ended deep in the model (TypeError, IndexError) or with a misleading word
+    ("does not bracket" for a negative HR); the command line's parser reads only numbers.
+    """
+    problems = []
+    for name, value in (("--hr", hr), ("--p", p)):
+        if value is not None and not _is_number(value):
+            problems.append(Problem(name, f"{value!r} is not a number", "give a number, e.g. 0.77"))
+    for name, pair in (("--ci", ci), ("--medians", medians)):
+        if pair is None:
+            continue
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            problems.append(Problem(name, f"{pair!r} is not two numbers", "give e.g. (0.35, 1.69)"))
+        elif not all(_is_number(v) and math.isfinite(v) and v > 0 for v in pair):
+            problems.append(
+                Problem(name, f"{pair!r} are not two positive numbers", "give e.g. (0.35, 1.69)")
+            )
+    if isinstance(hr, numbers.Real) and not isinstance(hr, bool):
+        if not (math.isfinite(hr) and float(hr) > 0):
+            problems.append(Problem("--hr", f"{hr} is not a positive number", "give e.g. 0.77"))
+    return problems
 
 
 def hr_input_problems(
@@ -27,7 +58,9 @@ def hr_input_problems(
     conflict; ``--ci`` and ``--p`` are two alternative ways to get the SE, and ``--hr`` needs one
     of them; a ``--ci`` must bracket ``--hr`` (the model checks this too).
     """
-    problems = []
+    problems = _form_problems(hr, ci, p, medians)
+    if problems:  # the combination is judged only on well-formed numbers
+        return problems
     if medians is not None:
         for name, value in (("--hr", hr), ("--ci", ci)):
             if value is not None:
