@@ -45,6 +45,20 @@ def test_calibrate_passes_a_calibrated_model_and_fails_a_misspecified_one(tmp_pa
     assert bad.returncode == 0, bad.stderr
     assert json.loads(bad.stdout)["passed"] is False
     assert (tmp_path / "sbc_summary_hr.png").stat().st_size > 10_000
+    assert "note" not in result  # 400 simulations: a verdict
+
+
+def test_a_check_with_few_simulations_says_its_pass_means_little():
+    """With 3 simulations the misspecified model 'passed' and a design check 0.19 against 0.0
+    was 'within 3 MCSE', without a word; both now carry a note."""
+    few = command(
+        "calibrate", "--model", "summary_hr", "--sims", "3", "--workers", "1", "--misspecified"
+    )
+    assert few.returncode == 0, few.stderr
+    assert json.loads(few.stdout)["note"].startswith("only 3 simulations: a passed check says")
+    design = command("design", "--grid", "20", "--check", "20", "--sims", "3", "--workers", "1")
+    assert design.returncode == 0, design.stderr
+    assert "only 3 simulations" in json.loads(design.stdout)["note"]
 
 
 def test_design_reports_assurance_and_its_simulated_check():

@@ -48,6 +48,8 @@ def calibrate(
             results.append(run_sbc(family, sims, seed, client, misspecified))
     payload: dict[str, Any] = {"families": [r.to_dict() for r in results]}
     payload["passed"] = all(r.passed for r in results)
+    if sims < FEW_SIMULATIONS:
+        payload["note"] = _few(sims, "the band is wide enough to pass all but gross miscalibration")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for r in results:
@@ -55,6 +57,18 @@ def calibrate(
             sbc_figure(r).savefig(path, dpi=110)
             payload.setdefault("figures", {})[f"sbc_{r.family}"] = str(path)
     return payload
+
+
+#: below this many simulations a check's verdict is said to carry little weight
+FEW_SIMULATIONS = 100
+
+
+def _few(sims: int, why: str) -> str:
+    """The note of a check run with few simulations (with 3, any pass said nothing)."""
+    return (
+        f"only {sims} simulations: a passed check says little ({why}); "
+        "use --sims 1000 (the default) for a verdict"
+    )
 
 
 def assurance_tables(
@@ -127,6 +141,8 @@ def design(
         "assurance": table.to_dict(orient="records"),
         "checks": checked.to_dict(orient="records"),
     }
+    if checks and sims < FEW_SIMULATIONS:
+        payload["note"] = _few(sims, "'within 3 MCSE' allows a difference of 3 / sims or more")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "assurance.png"
