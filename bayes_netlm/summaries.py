@@ -124,7 +124,8 @@ def quantity_label(
     if quantity.startswith("survival_"):
         _, group, horizon = quantity.split("_")
         name = "solid" if group == "reference" else "cystic"
-        return f"{outcome[0].upper()}{outcome[1:]} at {horizon} years, {name}"
+        years = "year" if float(horizon) == 1 else "years"
+        return f"{outcome[0].upper()}{outcome[1:]} at {horizon} {years}, {name}"
     lo, hi = clinical.hr_equivalence
     rd, eq = clinical.rd_important, clinical.rd_equivalence
     return {

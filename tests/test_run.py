@@ -111,6 +111,8 @@ def test_run_writes_every_output(first_run):
     assert f"Matching left {len(left)} of {len(matched)} covariates imbalanced" in html
     assert f"(|SMD| &gt; 0.1: {', '.join(left)})" in html
     assert html.count("Still imbalanced after matching") == 2  # under os_matched, pfs_matched
+    # text outside the page's scripts is escaped ("P(HR < 1) = 0.743 is 1 - p/2" was raw)
+    assert "HR < " not in re.sub(r"<script.*?</script>", "", html, flags=re.S)
     grid = pd.read_csv(out / "tables" / "sensitivity_grid.csv")
     assert set(grid.analysis) == {"summary_hr", "weibull"}
     assert set(grid[grid.analysis == "weibull"].method) <= {"PSIS", "refit"}

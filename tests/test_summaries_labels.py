@@ -17,6 +17,11 @@ def test_pfs_quantities_are_not_worded_as_survival():
     )
 
 
+def test_one_year_is_singular():
+    label = quantity_label("survival_index_1", CLINICAL, outcome="overall survival")
+    assert label == "Overall survival at 1 year, cystic"  # "at 1 years" before
+
+
 def test_overall_survival_keeps_its_words():
     label = quantity_label("median_reference", CLINICAL, outcome="overall survival")
     assert label == "Median overall survival, solid (years)"

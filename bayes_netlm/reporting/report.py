@@ -62,7 +62,8 @@ def _evidence_block(evidence: HazardRatioEvidence | None, rows: pd.DataFrame) ->
     for _, row in rows[(rows["method"] == "exact") & (rows["quantity"] == "p_below_1")].iterrows():
         note = p_value_restated(float(row["value"]), data, evidence.paper_p)
         if note is not None:
-            parts.append(f'<p class="note"><b>{escape(str(row["prior"]))} prior:</b> {note}</p>')
+            prior = escape(str(row["prior"]))
+            parts.append(f'<p class="note"><b>{prior} prior:</b> {escape(note)}</p>')
     return "".join(parts)
 
 
