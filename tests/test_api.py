@@ -302,3 +302,16 @@ def test_docstring_examples_run(monkeypatch):
         result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, name
     assert doctest.testmod(importlib.import_module("bayes_netlm.api.hazard_ratio")).attempted >= 3
+
+
+def test_writing_or_sweeping_what_cannot_be_written_or_swept_is_an_input_error(tmp_path):
+    """``to_netcdf`` into a folder or a missing folder ended in the netCDF library's "Permission
+    denied"; ``prior_sensitivity(None)`` in an empty AssertionError."""
+    fit = bn.hazard_ratio(hr=0.77, ci=(0.35, 1.69), draws=50, tune=50, chains=2)
+    with pytest.raises(bn.InputError, match="is a folder"):
+        fit.to_netcdf(tmp_path)
+    with pytest.raises(bn.InputError, match="does not exist"):
+        fit.to_netcdf(tmp_path / "nope" / "fit.nc")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(bn.InputError, match="a NoneType is not a fitted result"):
+        bn.prior_sensitivity(None)  # type: ignore[arg-type]

@@ -155,9 +155,10 @@ class FitSummary:
 
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the DataTree (with provenance) to a netCDF file and return its path."""
-        from bayes_netlm.reporting.outputs import write_netcdf
+        from bayes_netlm.reporting.outputs import check_out_file, write_netcdf
 
-        path = Path(path)
+        # a folder or a missing folder ended in "Permission denied" from the netCDF library
+        path = check_out_file(path, "path")
         write_netcdf(self._require_tree(), path)
         return path
 

@@ -114,8 +114,15 @@ def prior_sensitivity(
 
     """
     from bayes_netlm.api.hazard_ratio import HazardRatioResult
+    from bayes_netlm.api.rates import RatesResult
     from bayes_netlm.api.survival import WeibullResult
 
+    if not isinstance(result, HazardRatioResult | WeibullResult | RatesResult):
+        raise InputError.single(
+            "result",
+            f"a {type(result).__name__} is not a fitted result",
+            "pass what bn.hazard_ratio, bn.WeibullPH(...).fit or bn.compare_rates returned",
+        )
     means = None if prior_hr_centres is None else [math.log(float(c)) for c in prior_hr_centres]
     chosen_means, chosen_sds, _ = _grid_defaults(means, prior_sds)
     if isinstance(result, HazardRatioResult):
