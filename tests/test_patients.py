@@ -95,6 +95,16 @@ def test_read_table_unreadable_file(tmp_path: Path, name: str, content: bytes) -
         read_table(path)
 
 
+def test_read_table_refuses_a_column_named_twice(tmp_path: Path) -> None:
+    """pandas renamed the second ``os_time`` to ``os_time.1`` and the first was used silently."""
+    path = tmp_path / "dup.csv"
+    path.write_text("id,os_time,os_event,group,os_time\nP1,1.0,1,cystic,2.0\n")
+    with pytest.raises(
+        InputError, match=r"dup.csv: the header names a column twice \('os_time' is columns 2, 5\)"
+    ):
+        read_table(path)
+
+
 # --- a valid table ----------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ from bayes_netlm.evidence.columns import (
     parse_times,
 )
 from bayes_netlm.evidence.schema import STUDY_COLUMNS  # re-exported: the public API imports it here
-from bayes_netlm.evidence.table_files import check_table_path
+from bayes_netlm.evidence.table_files import check_table_path, csv_columns
 
 __all__ = [
     "STUDY_COLUMNS",
@@ -166,6 +166,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """
     path = check_table_path(path)
     suffix = path.suffix.lower()
+    header = csv_columns(path) or []
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:  # pandas would rename the second "x.1" and use the first, without a word
+        numbers = {
+            name: [str(i + 1) for i, c in enumerate(header) if c == name] for name in repeated
+        }
+        places = "; ".join(f"{name!r} is columns {', '.join(numbers[name])}" for name in repeated)
+        raise InputError.single(
+            str(path),
+            f"the header names a column twice ({places})",
+            "give each column its own name",
+        )
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path, float_precision="round_trip")
