@@ -199,6 +199,26 @@ def rates(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+#: follow-up (years) beyond which, or below which, the times' unit is probably not the one given
+PLAUSIBLE_YEARS = (1 / 365.25, 100.0)
+
+
+def _unit_notes(longest: float, unit: str) -> list[str]:
+    """A note when the longest follow-up is implausible in years.
+
+    Days read as years printed a median survival of 4993 years without a word.
+    """
+    low, high = PLAUSIBLE_YEARS
+    if low <= longest <= high:
+        return []
+    given = "no --time-unit (years)" if unit == "years" else f"--time-unit {unit}"
+    return [
+        f"the longest follow-up is {longest:.3g} years with {given}: if the times are in "
+        "another unit, give --time-unit (days, weeks, months or years); every time, horizon "
+        "and median here is in years"
+    ]
+
+
 def survival(args: argparse.Namespace) -> dict[str, Any]:
     """``bayes-netlm survival``: the censored Weibull model with lifelines beside it."""
     check_table_path(args.data)  # before pandas, PyMC and lifelines load
@@ -242,7 +262,7 @@ def survival(args: argparse.Namespace) -> dict[str, Any]:
             "time_unit": "years",
             "time_unit_of_file": args.time_unit,
             "synthetic": fit.synthetic,  # the file is a bundled synthetic table
-            "notes": list(data.notes),
+            "notes": [*data.notes, *_unit_notes(float(data.time.max()), args.time_unit)],
         },
         "prior": _prior_shown(prior, name, catalog),
         "method": f"censored Weibull PH, {args.shape} shape, PyMC NUTS (nutpie)",

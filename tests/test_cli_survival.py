@@ -286,6 +286,12 @@ def test_times_in_months_are_converted_to_years(tmp_path, capsys):
         assert converted["medians"][group]["median"] == pytest.approx(block["median"], rel=1e-6)
     assert main(["survival", "--data", str(months), *common, "--time-unit", "fortnights"]) == 2
     assert "fortnights" in capsys.readouterr().err
+    assert not [n for n in years["data"]["notes"] if "longest follow-up" in n]
+    # days read as years (no --time-unit): a median survival of 4993 "years", now with a note
+    days = write(tmp_path, cohort.assign(pfs_time=cohort.pfs_time * 365.25))
+    assert main(["survival", "--data", str(days), *common]) == 0
+    notes = json.loads(capsys.readouterr().out)["data"]["notes"]
+    assert any(n.startswith("the longest follow-up is") and "--time-unit" in n for n in notes)
 
 
 @pytest.mark.parametrize(
