@@ -20,6 +20,7 @@ from bayes_netlm.evidence.hr_inputs import hr_input_problems
 from bayes_netlm.priors import check_normal
 
 __all__ = [
+    "MAX_GRID",
     "MAX_SEED",
     "MIN_P_VALUE",
     "Parser",
@@ -123,6 +124,10 @@ def hr_conflicts(args: argparse.Namespace) -> None:
         raise InputError(problems)
 
 
+#: the most priors a --grid may hold
+MAX_GRID = 2500
+
+
 def parse_grid(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Parse ``HR,HR,...:SD,SD,...`` into prior means (log HR) and SDs, every cell checked.
 
@@ -146,6 +151,13 @@ def parse_grid(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         ) from None
     if not centres or not sds:
         raise InputError.single("--grid", "the grid has no points", fix)
+    if len(centres) * len(sds) > MAX_GRID:  # 1000 x 500 priors ran for minutes
+        raise InputError.single(
+            "--grid",
+            f"{len(centres)} centres x {len(sds)} SDs = {len(centres) * len(sds):,} priors "
+            f"(at most {MAX_GRID:,})",
+            "give fewer points: a heat map of about 10 x 10 shows the dependence",
+        )
     bad = [c for c in centres if not (math.isfinite(c) and c > 0)]
     if bad:
         raise InputError.single("--grid", f"centre {bad[0]:g} is not a positive finite HR", fix)

@@ -236,6 +236,10 @@ SENSITIVITY_BAD = [
     (["sensitivity", "--grid", "0.5,1"], "cannot read"),
     (["sensitivity", "--grid", "0.5,x:0.2"], "not a number"),
     (["sensitivity", "--grid", "0:0.2"], "not a positive finite HR"),
+    (
+        ["sensitivity", "--grid", ",".join(["1"] * 100) + ":" + ",".join(["0.5"] * 26)],
+        "100 centres x 26 SDs = 2,600 priors (at most 2,500)",
+    ),
     (["sensitivity", "--endpoint", "dfs_full"], "unknown endpoint"),
 ]
 
