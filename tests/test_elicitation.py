@@ -181,7 +181,7 @@ def test_parse_rate_statements() -> None:
         ("hr:0.5-2@0%", "mass must be strictly between 0 and 100 %, got 0 %", "@95%"),
         ("hr:0.5-2@100%", "got 100 %", "@95%"),
         ("or:0.5-2@120%", "got 120 %", "@95%"),
-        ("hr:0.5-2@95", "got 9500 %", "@0.95"),
+        ("hr:0.5-2@95", "the mass 95 in 'hr:0.5-2@95' has no % sign", "(95%) or a fraction (0.95)"),
         ("hr:0-2", "lower HR bound must be positive, got 0", "above 0"),
         ("hr:-0.5-2", "lower HR bound must be positive, got -0.5", "above 0"),
         ("or:0.5--2", "upper OR bound must be positive", "above 0"),

@@ -296,6 +296,12 @@ def parse_statement(text: str, where: str) -> Elicited:
     mass = DEFAULT_MASS
     if match["mass"] is not None:
         mass = float(match["mass"]) / (100 if match["mass_pct"] else 1)
+        if not match["mass_pct"] and mass > 1:  # "@95" was read as 9500 %
+            raise InputError.single(
+                where,
+                f"the mass {match['mass']} in {text!r} has no % sign, so it reads as a fraction",
+                f"write it as a percentage ({match['mass']}%) or a fraction ({mass / 100:g})",
+            )
     mode: float | None = None
     if match["mode"] is not None:
         if kind != "rate":
