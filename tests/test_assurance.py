@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from canvas_checks import assert_laid_out
 
+from bayes_netlm.errors import InputError
 from bayes_netlm.simulation.assurance import (
     RULES,
     FutureStudy,
@@ -51,6 +52,10 @@ def test_design_prior_is_the_published_os_posterior():
     assert prior.mean == pytest.approx(math.log(10.6 / 13.8), abs=0.01)
     assert prior.sd == pytest.approx(se, rel=0.01)
     assert design_prior("hr:0.7").sd == 0
+    # "math domain error" and "could not convert string to float" before
+    for text in ("hr:0", "hr:-1", "hr:nan", "hr:0.5-2@95%"):
+        with pytest.raises(InputError, match="is not hr: with one positive hazard ratio"):
+            design_prior(text)
 
 
 def test_no_effect_gives_the_type_one_error():

@@ -105,7 +105,17 @@ def design_prior(name: str) -> NormalPrior:
         index, reference, p = PUBLISHED[name.removeprefix("posterior_")]
         return conjugate_posterior(VAGUE, from_medians(index, reference, p))
     if name.startswith("hr:"):
-        return NormalPrior(math.log(float(name[3:])), 0.0)
+        try:
+            value = float(name[3:])
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):  # "math domain error", "could not convert"
+            raise InputError.single(
+                "--design-prior",
+                f"{name!r} is not hr: with one positive hazard ratio",
+                "write e.g. hr:0.7 (a point); for a distribution use a prior set's name",
+            )
+        return NormalPrior(math.log(value), 0.0)
     catalog = load_prior_catalog()
     if name not in catalog.sets:
         raise InputError.single(
