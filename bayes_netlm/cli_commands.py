@@ -107,7 +107,12 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
         seed=args.seed,
     )
     assert fit.data is not None
-    exact = _rows(fit, "summary_hr", "exact")
+    # with a shape prior the headline is the exact mixture over k, as in the API; the exponential
+    # result (k = 1) is shown beside it (the headline was the exponential one, the mixture a note)
+    exact = _rows(fit, fit.headline, "exact")
+    method = "exact conjugate Normal-Normal"
+    if fit.shape_prior is not None:
+        method = "exact Normal mixture over the Weibull shape (Gauss-Hermite in log k)"
     result: dict[str, Any] = {
         "input": {
             "log_hr": fit.data.estimate,
@@ -115,7 +120,7 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
             "derivation": fit.data.derivation,
         },
         "prior": _prior_shown(prior, name, catalog, described),
-        "method": "exact conjugate Normal-Normal",
+        "method": method,
         "estimate": {"measure": "HR", **_interval(exact, "hr")},
         "probabilities": _probabilities(exact, fit),
         "thresholds": {"important": fit.clinical.hr_important, "mirror": fit.clinical.hr_harm},
@@ -131,23 +136,22 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
             "consistent": check.consistent,
             "message": check.message,
         }
+    notes = list(fit.notes)
     if fit.shape_prior is not None:
-        from bayes_netlm.modeling.weibull_shape import ANALYSIS
-
-        mixture = _rows(fit, ANALYSIS, "exact")
-        block: dict[str, Any] = {
+        exponential = _rows(fit, "summary_hr", "exact")
+        result["weibull_shape"] = {
             "shape_prior": str(fit.shape_prior),
-            "method": "exact Normal mixture over the Weibull shape (Gauss-Hermite in log k)",
             "posterior_mean_k": fit.shape_mean,
-            "estimate": {"measure": "HR", **_interval(mixture, "hr")},
-            "probabilities": _probabilities(mixture, fit),
         }
-        if not args.exact_only:
-            block["mcmc_check"] = _check_block(fit, ANALYSIS, ("hr",))
-        result["weibull_shape"] = block
+        result["exponential"] = {
+            "method": "exact conjugate Normal-Normal, exponential survival (k = 1)",
+            "estimate": {"measure": "HR", **_interval(exponential, "hr")},
+            "probabilities": _probabilities(exponential, fit),
+        }
+        notes = [n for n in notes if not n.startswith("Weibull shape ")]  # now the headline
     if not args.exact_only:
-        result["mcmc_check"] = _check_block(fit, "summary_hr", ("hr",))
-    result["notes"] = fit.notes
+        result["mcmc_check"] = _check_block(fit, fit.headline, ("hr",))
+    result["notes"] = notes
     return result
 
 

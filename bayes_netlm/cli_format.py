@@ -48,6 +48,17 @@ def format_result(result: dict[str, Any]) -> str:
     }
     lines += [_interval(name, block) for name, block in estimates.items()]
     lines += _probability_lines(result["probabilities"])
+    if "weibull_shape" in result:  # hr with a shape prior: k's prior, the exponential beside it
+        shape, exponential = result["weibull_shape"], result["exponential"]
+        lines.append(
+            f"Weibull shape: {shape['shape_prior']} on log k, marginalised "
+            f"(posterior mean k = {shape['posterior_mean_k']:.2f})"
+        )
+        p_below = exponential["probabilities"]["P(HR < 1)"]
+        lines.append(
+            f"with exponential survival (k = 1) instead: "
+            f"{_interval('HR', exponential['estimate'])}, P(HR < 1) = {p_below:.3f}"
+        )
     lines += [f"note: {note}" for note in result.get("notes", [])]
     if "mcmc_check" in result:
         check = result["mcmc_check"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import bayes_netlm as bn
 from bayes_netlm.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,12 +93,18 @@ def test_hr_medians_runs_the_information_check_and_the_shape_prior():
     assert any("direction" in note and "unsafe" in note for note in out["notes"])
     # vague prior: P(HR > 1) = 0.739 is 1 - p/2 = 0.746 restated
     assert any("1 - p/2 = 0.746" in note for note in out["notes"])
-    shape = out["weibull_shape"]
-    assert shape["shape_prior"] == "lognormal:0,0.5"
-    assert round(shape["probabilities"]["P(HR < 1)"], 3) == 0.269  # exact mixture (tests: grid)
+    assert out["weibull_shape"]["shape_prior"] == "lognormal:0,0.5"
+    # the headline is the exact mixture over k, as in the API (it was the exponential result,
+    # with the mixture in a note); the exponential one is beside it
+    assert out["method"].startswith("exact Normal mixture over the Weibull shape")
+    assert round(out["probabilities"]["P(HR < 1)"], 3) == 0.269  # exact mixture (tests: grid)
+    api = bn.hazard_ratio(medians=(0.71, 1.78), p=0.507, shape="lognormal:0,0.5", mcmc=False)
+    assert out["probabilities"]["P(HR < 1)"] == pytest.approx(api.probabilities["P(HR < 1)"])
+    assert round(out["exponential"]["probabilities"]["P(HR < 1)"], 3) == 0.261
     human = bayes_netlm(*args, "--shape-prior", "lognormal:0,0.5")
     assert "note: information check: WARNING: SE 1.385" in human.stdout
-    assert "Weibull shape lognormal:0,0.5 marginalised" in human.stdout
+    assert "Weibull shape: lognormal:0,0.5 on log k, marginalised" in human.stdout
+    assert "with exponential survival (k = 1) instead: HR: median" in human.stdout
 
 
 def test_hr_fixed_shape_one_is_the_exponential_result():
