@@ -136,7 +136,6 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
             "consistent": check.consistent,
             "message": check.message,
         }
-    notes = list(fit.notes)
     if fit.shape_prior is not None:
         exponential = _rows(fit, "summary_hr", "exact")
         result["weibull_shape"] = {
@@ -148,10 +147,9 @@ def hr(args: argparse.Namespace) -> dict[str, Any]:
             "estimate": {"measure": "HR", **_interval(exponential, "hr")},
             "probabilities": _probabilities(exponential, fit),
         }
-        notes = [n for n in notes if not n.startswith("Weibull shape ")]  # now the headline
     if not args.exact_only:
         result["mcmc_check"] = _check_block(fit, fit.headline, ("hr",))
-    result["notes"] = notes
+    result["notes"] = fit.notes
     return result
 
 

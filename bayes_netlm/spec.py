@@ -122,13 +122,13 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _number(table: dict, key: str, default: float, where: str, smallest: float = 0.0) -> float:
-    """A finite number above ``smallest`` (a quoted number or a boolean is refused)."""
+def _number(table: dict, key: str, default: float, where: str) -> float:
+    """A finite positive number (a quoted number or a boolean is refused)."""
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{where} {key} must be a number, not {value!r}")
-    if not (math.isfinite(value) and value > smallest):
-        raise ValueError(f"{where} {key} must be a finite number above {smallest:g}, not {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{where} {key} must be a finite number above 0, not {value!r}")
     return float(value)
 
 

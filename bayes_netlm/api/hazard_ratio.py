@@ -330,10 +330,3 @@ def _add_shape(
             {**record, "model": "summary_hr_weibull"},
         )
         result.convergence = fit.convergence
-    estimate = result.estimate("hr")
-    probabilities = result.probabilities
-    result.notes.append(
-        f"Weibull shape lognormal:{shape_prior.mean:g},{shape_prior.sd:g} marginalised: "
-        f"HR {estimate['median']:.3f} ({estimate['lower']:.3f} to {estimate['upper']:.3f}), "
-        + ", ".join(f"{k} = {v:.3f}" for k, v in list(probabilities.items())[:2])
-    )
